@@ -1,0 +1,3 @@
+resource "null_resource" "app" {
+  triggers = { version = "1" }
+}

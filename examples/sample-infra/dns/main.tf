@@ -1,0 +1,3 @@
+resource "null_resource" "zone" {
+  triggers = { name = "example.internal" }
+}

@@ -1,0 +1,4 @@
+module "vpc" {
+  source = "../modules/vpc"
+  cidr   = "10.20.0.0/16"
+}

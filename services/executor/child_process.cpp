@@ -61,8 +61,9 @@ struct ChildProcess::Impl : std::enable_shared_from_this<ChildProcess::Impl> {
         if (killing || exited) return;
         killing = true;
         kill_group(SIGTERM);
-        uv_timer_start(&timer, [](uv_timer_t* t) { static_cast<Impl*>(t->data)->kill_group(SIGKILL); },
-                       static_cast<uint64_t>(kill_grace.count()), 0);
+        uv_timer_start(
+            &timer, [](uv_timer_t* t) { static_cast<Impl*>(t->data)->kill_group(SIGKILL); },
+            static_cast<uint64_t>(kill_grace.count()), 0);
     }
 };
 
@@ -88,7 +89,8 @@ void on_read(uv_stream_t* stream, ssize_t n, const uv_buf_t* buf) {
 }  // namespace
 
 Result<std::shared_ptr<ChildProcess>> ChildProcess::spawn(Loop& loop, const ProcessSpec& spec,
-                                                         LineHandler on_line, ExitHandler on_exit) {
+                                                          LineHandler on_line,
+                                                          ExitHandler on_exit) {
     auto impl = std::make_shared<Impl>();
     impl->on_line = std::move(on_line);
     impl->on_exit = std::move(on_exit);
@@ -97,9 +99,10 @@ Result<std::shared_ptr<ChildProcess>> ChildProcess::spawn(Loop& loop, const Proc
     uv_pipe_init(l, &impl->out, 0);
     uv_pipe_init(l, &impl->err, 0);
     uv_timer_init(l, &impl->timer);
-    for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&impl->out), reinterpret_cast<uv_handle_t*>(&impl->err),
-                           reinterpret_cast<uv_handle_t*>(&impl->timer),
-                           reinterpret_cast<uv_handle_t*>(&impl->process)})
+    for (uv_handle_t* h :
+         {reinterpret_cast<uv_handle_t*>(&impl->out), reinterpret_cast<uv_handle_t*>(&impl->err),
+          reinterpret_cast<uv_handle_t*>(&impl->timer),
+          reinterpret_cast<uv_handle_t*>(&impl->process)})
         h->data = impl.get();
 
     std::vector<char*> args, env;
@@ -136,7 +139,8 @@ Result<std::shared_ptr<ChildProcess>> ChildProcess::spawn(Loop& loop, const Proc
     if (rc != 0) {
         impl->on_exit = nullptr;
         impl->exited = true;
-        for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&impl->out), reinterpret_cast<uv_handle_t*>(&impl->err),
+        for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&impl->out),
+                               reinterpret_cast<uv_handle_t*>(&impl->err),
                                reinterpret_cast<uv_handle_t*>(&impl->timer),
                                reinterpret_cast<uv_handle_t*>(&impl->process)})
             impl->close_handle(h);
@@ -144,13 +148,14 @@ Result<std::shared_ptr<ChildProcess>> ChildProcess::spawn(Loop& loop, const Proc
     }
     uv_read_start(reinterpret_cast<uv_stream_t*>(&impl->out), alloc, on_read<false>);
     uv_read_start(reinterpret_cast<uv_stream_t*>(&impl->err), alloc, on_read<true>);
-    uv_timer_start(&impl->timer,
-                   [](uv_timer_t* t) {
-                       auto* impl = static_cast<Impl*>(t->data);
-                       impl->result.timed_out = true;
-                       impl->start_kill();
-                   },
-                   static_cast<uint64_t>(spec.timeout.count()), 0);
+    uv_timer_start(
+        &impl->timer,
+        [](uv_timer_t* t) {
+            auto* impl = static_cast<Impl*>(t->data);
+            impl->result.timed_out = true;
+            impl->start_kill();
+        },
+        static_cast<uint64_t>(spec.timeout.count()), 0);
     return std::make_shared<ChildProcess>(impl);
 }
 

@@ -26,19 +26,19 @@ struct ProcessSpec {
 };
 
 struct ProcessExit {
-    int exit_code = -1;   // -1 when killed by a signal
+    int exit_code = -1;  // -1 when killed by a signal
     int signal = 0;
     bool timed_out = false;
 };
 
 class ChildProcess {
-public:
+  public:
     using LineHandler = std::function<void(std::string_view line, bool is_stderr)>;
     using ExitHandler = std::function<void(ProcessExit)>;
 
     // Starts the process; an error when it cannot be started (no such binary, bad cwd).
     static Result<std::shared_ptr<ChildProcess>> spawn(Loop& loop, const ProcessSpec& spec,
-                                                      LineHandler on_line, ExitHandler on_exit);
+                                                       LineHandler on_line, ExitHandler on_exit);
 
     // SIGTERM to the group now, SIGKILL after the grace period.
     void terminate();
@@ -47,7 +47,7 @@ public:
     struct Impl;
     explicit ChildProcess(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-private:
+  private:
     std::shared_ptr<Impl> impl_;
 };
 

@@ -20,7 +20,7 @@ struct ExecutorConfig {
 };
 
 class ExecutorService : public Service {
-public:
+  public:
     explicit ExecutorService(ExecutorConfig config)
         : config_(std::move(config)), mirrors_(config_.cache_dir) {}
 
@@ -31,9 +31,10 @@ public:
         std::filesystem::remove_all(config_.work_dir, ec);
         std::filesystem::create_directories(config_.work_dir, ec);
         if (ec) return make_error("creating work dir " + config_.work_dir + ": " + ec.message());
-        ctx.amqp.declare(topology::executor_work(), [this](const Delivery& d, std::shared_ptr<DeliveryControl> c) {
-            on_job(d, std::move(c));
-        });
+        ctx.amqp.declare(topology::executor_work(),
+                         [this](const Delivery& d, std::shared_ptr<DeliveryControl> c) {
+                             on_job(d, std::move(c));
+                         });
         return {};
     }
 
@@ -43,7 +44,7 @@ public:
         if (running_.empty()) std::exchange(done_, nullptr)();
     }
 
-private:
+  private:
     struct Running {
         std::shared_ptr<JobRunner> runner;
         std::shared_ptr<DeliveryControl> control;
@@ -62,13 +63,13 @@ private:
         if (running_.count(job_id)) return control->ack();  // a duplicate of a job in hand
         auto cid = m->envelope.correlation_id;
         log::info("job started", {{"job_id", job_id}, {"root", m->payload.root.name}}, cid);
-        auto runner = std::make_shared<JobRunner>(ctx_->loop, mirrors_, config_.terraform, config_.work_dir,
-                                                  config_.id, m->payload);
+        auto runner = std::make_shared<JobRunner>(ctx_->loop, mirrors_, config_.terraform,
+                                                  config_.work_dir, config_.id, m->payload);
         running_[job_id] = Running{runner, std::move(control), cid};
         auto origin = Origin{"executor", cid, m->envelope.id};
-        runner->start(
-            [this, job_id, origin](JobState state) { publish_state(job_id, origin, std::move(state)); },
-            [this, job_id] { job_done(job_id); });
+        runner->start([this, job_id,
+                       origin](JobState state) { publish_state(job_id, origin, std::move(state)); },
+                      [this, job_id] { job_done(job_id); });
     }
 
     void publish_state(const std::string& job_id, const Origin& origin, JobState state) {
@@ -76,8 +77,12 @@ private:
         log::info("job state", {{"job_id", job_id}, {"state", state.state}}, origin.correlation_id);
         auto body = encode(make_message(std::move(state), origin, id));
         ++publishing_;
-        ctx_->amqp.publish({std::string(JobState::kType), std::move(body), id, origin.correlation_id,
-                            "application/json", {}},
+        ctx_->amqp.publish({std::string(JobState::kType),
+                            std::move(body),
+                            id,
+                            origin.correlation_id,
+                            "application/json",
+                            {}},
                            [this, job_id](Result<void> sent) {
                                --publishing_;
                                auto it = running_.find(job_id);
@@ -97,9 +102,12 @@ private:
         if (publishing_ > 0) return;
         auto& r = it->second;
         // A job handed back at shutdown (aborted before apply) goes to another executor.
-        if (r.publish_failed || r.runner->aborted()) r.control->requeue();
-        else r.control->ack();
-        log::info("job settled", {{"job_id", it->first}, {"requeued", r.publish_failed ? "true" : "false"}},
+        if (r.publish_failed || r.runner->aborted())
+            r.control->requeue();
+        else
+            r.control->ack();
+        log::info("job settled",
+                  {{"job_id", it->first}, {"requeued", r.publish_failed ? "true" : "false"}},
                   r.correlation_id);
         running_.erase(it);
         if (running_.empty() && done_) std::exchange(done_, nullptr)();
@@ -128,18 +136,19 @@ std::vector<std::string> split(const std::string& s, char sep) {
 }  // namespace
 
 DaemonInfo daemon_info() {
-    return {"executor",
-            "Runs terraform init, plan and apply for the jobs the scheduler dispatches. Start as "
-            "many as you like; they share one work queue.",
-            {
-                {"executor_id", "", "this executor's id (default: host name and process id)"},
-                {"cache_dir", "/var/lib/strata/executor/mirrors", "where repository mirrors live"},
-                {"work_dir", "/var/lib/strata/executor/work", "where jobs check out (swept at start)"},
-                {"terraform_bin", "terraform", "the terraform (or tofu) binary"},
-                {"terraform_search_path", "/usr/local/bin:/usr/bin:/bin", "PATH given to terraform"},
-                {"terraform_env", "", "extra NAME=value pairs for terraform, comma separated", true},
-                {"step_timeout", "60m", "time limit of each terraform step"},
-            }};
+    return {
+        "executor",
+        "Runs terraform init, plan and apply for the jobs the scheduler dispatches. Start as "
+        "many as you like; they share one work queue.",
+        {
+            {"executor_id", "", "this executor's id (default: host name and process id)"},
+            {"cache_dir", "/var/lib/strata/executor/mirrors", "where repository mirrors live"},
+            {"work_dir", "/var/lib/strata/executor/work", "where jobs check out (swept at start)"},
+            {"terraform_bin", "terraform", "the terraform (or tofu) binary"},
+            {"terraform_search_path", "/usr/local/bin:/usr/bin:/bin", "PATH given to terraform"},
+            {"terraform_env", "", "extra NAME=value pairs for terraform, comma separated", true},
+            {"step_timeout", "60m", "time limit of each terraform step"},
+        }};
 }
 
 Result<std::unique_ptr<Service>> make_service(const Config& config) {
@@ -158,7 +167,8 @@ Result<std::unique_ptr<Service>> make_service(const Config& config) {
     auto timeout = config.get_duration("step_timeout");
     if (!timeout) return timeout.error();
     c.terraform.step_timeout = *timeout;
-    if (c.work_dir.empty() || c.cache_dir.empty()) return make_error("work_dir and cache_dir must be set");
+    if (c.work_dir.empty() || c.cache_dir.empty())
+        return make_error("work_dir and cache_dir must be set");
     return std::unique_ptr<Service>(std::make_unique<ExecutorService>(std::move(c)));
 }
 

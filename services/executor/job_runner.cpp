@@ -25,10 +25,14 @@ Result<std::string> root_directory(const std::string& checkout, const std::strin
 
 JobRunner::JobRunner(Loop& loop, MirrorCache& mirrors, TerraformSettings settings,
                      std::string work_root, std::string executor_id, JobRun job)
-    : loop_(loop), mirrors_(mirrors), settings_(std::move(settings)),
-      executor_id_(std::move(executor_id)), job_(std::move(job)) {
+    : loop_(loop),
+      mirrors_(mirrors),
+      settings_(std::move(settings)),
+      executor_id_(std::move(executor_id)),
+      job_(std::move(job)) {
     std::string safe;
-    for (char c : job_.job_id) safe += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
+    for (char c : job_.job_id)
+        safe += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
     work_dir_ = (fs::path(work_root) / safe).string();
 }
 
@@ -46,7 +50,8 @@ void JobRunner::abort() {
 }
 
 void JobRunner::report(const std::string& state, std::string detail) {
-    JobState s{job_.job_id, job_.deployment_id, job_.fencing_token, executor_id_, state, plan_, std::move(detail)};
+    JobState s{job_.job_id, job_.deployment_id, job_.fencing_token, executor_id_, state,
+               plan_,       std::move(detail)};
     if (on_state_) on_state_(std::move(s));
 }
 
@@ -54,12 +59,14 @@ void JobRunner::finish(const std::string& state, std::string detail) {
     if (!aborted_) report(state, std::move(detail));
     auto dir = work_dir_;
     auto self = shared_from_this();
-    loop_.queue_work([dir] {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }, [self] {
-        if (self->on_done_) std::exchange(self->on_done_, nullptr)();
-    });
+    loop_.queue_work(
+        [dir] {
+            std::error_code ec;
+            fs::remove_all(dir, ec);
+        },
+        [self] {
+            if (self->on_done_) std::exchange(self->on_done_, nullptr)();
+        });
 }
 
 void JobRunner::checkout() {
@@ -75,18 +82,23 @@ void JobRunner::checkout() {
                     if (auto out = mirror.checkout(self->job_.revision, self->work_dir_); !out)
                         *error = out.error().message;
                 });
-            if (!used) *error = used.error().message;
-            else if (!*used) *error = "revision " + self->job_.revision + " not found";
+            if (!used)
+                *error = used.error().message;
+            else if (!*used)
+                *error = "revision " + self->job_.revision + " not found";
             if (!error->empty()) return;
             auto root = root_directory(self->work_dir_, self->job_.root.dir);
-            if (!root) *error = root.error().message;
-            else self->root_dir_ = *root;
+            if (!root)
+                *error = root.error().message;
+            else
+                self->root_dir_ = *root;
         },
         [self, error] {
             if (!error->empty()) return self->finish("failed", "checking out: " + *error);
             self->run_step({"init", "-input=false", "-no-color"}, [self](int code) {
                 if (code != 0) return self->finish("failed", "terraform init failed");
-                self->run_step({"plan", "-input=false", "-no-color", "-detailed-exitcode", "-out=strata.tfplan"},
+                self->run_step({"plan", "-input=false", "-no-color", "-detailed-exitcode",
+                                "-out=strata.tfplan"},
                                [self](int code) { self->after_plan(code); });
             });
         });
@@ -98,7 +110,8 @@ void JobRunner::run_step(std::vector<std::string> args, std::function<void(int)>
     spec.argv.push_back(settings_.binary);
     spec.argv.insert(spec.argv.end(), args.begin(), args.end());
     spec.cwd = root_dir_;
-    spec.env = {"PATH=" + settings_.search_path, "HOME=" + work_dir_, "TF_IN_AUTOMATION=1", "TF_INPUT=0"};
+    spec.env = {"PATH=" + settings_.search_path, "HOME=" + work_dir_, "TF_IN_AUTOMATION=1",
+                "TF_INPUT=0"};
     spec.env.insert(spec.env.end(), settings_.extra_env.begin(), settings_.extra_env.end());
     spec.timeout = settings_.step_timeout;
     auto self = shared_from_this();
@@ -140,7 +153,8 @@ void JobRunner::after_plan(int exit_code) {
         auto summary = summarize_plan(self->show_output_);
         if (!summary) return self->finish("failed", summary.error().message);
         self->plan_ = *summary;
-        if (exit_code == 0 || !self->plan_->has_changes()) return self->finish("succeeded", "no changes");
+        if (exit_code == 0 || !self->plan_->has_changes())
+            return self->finish("succeeded", "no changes");
         if (self->aborted_) return self->finish("failed");
         self->applying_ = true;
         self->report("applying");

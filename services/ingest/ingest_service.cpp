@@ -14,7 +14,7 @@ struct IngestConfig {
 };
 
 class IngestService : public Service {
-public:
+  public:
     explicit IngestService(IngestConfig config) : config_(std::move(config)) {}
 
     Result<void> setup(DaemonContext& ctx) override {
@@ -31,7 +31,7 @@ public:
         maybe_done();
     }
 
-private:
+  private:
     Counter& events(const std::string& event, const std::string& outcome) {
         return ctx_->metrics.counter("strata_ingest_webhooks_total",
                                      "webhook deliveries by event and outcome",
@@ -55,7 +55,8 @@ private:
             return answer(400, "bad_request", "missing X-GitHub-Event or X-GitHub-Delivery");
         auto outcome = normalize(event, delivery, req.body);
         if (!outcome) {
-            log::warn("webhook rejected", {{"delivery", delivery}, {"error", outcome.error().message}});
+            log::warn("webhook rejected",
+                      {{"delivery", delivery}, {"error", outcome.error().message}});
             return answer(400, "bad_request", outcome.error().message);
         }
         if (auto* ignored = std::get_if<Ignored>(&*outcome)) {
@@ -74,9 +75,11 @@ private:
         ++in_flight_;
         ctx_->redis->command(
             {"SET", key, "pending", "NX", "EX", "300"},
-            [this, key, message = std::move(message), delivery, answer](Result<RedisReply> set) mutable {
+            [this, key, message = std::move(message), delivery,
+             answer](Result<RedisReply> set) mutable {
                 if (!set) {
-                    log::warn("dedupe unavailable", {{"error", set.error().message}}, message.message_id);
+                    log::warn("dedupe unavailable", {{"error", set.error().message}},
+                              message.message_id);
                     finish(), answer(503, "redis_unavailable", "try again later");
                     return;
                 }
@@ -84,19 +87,21 @@ private:
                     finish(), answer(202, "duplicate", "duplicate delivery");
                     return;
                 }
-                OutgoingMessage out{message.type, std::move(message.body), message.message_id,
-                                    message.message_id, "application/json", {}};
+                OutgoingMessage out{message.type,       std::move(message.body), message.message_id,
+                                    message.message_id, "application/json",      {}};
                 ctx_->amqp.publish(std::move(out), [this, key, id = message.message_id, delivery,
-                                                    type = message.type, answer](Result<void> sent) {
+                                                    type = message.type,
+                                                    answer](Result<void> sent) {
                     if (!sent) {
-                        log::warn("publishing webhook event", {{"error", sent.error().message},
-                                                               {"delivery", delivery}}, id);
+                        log::warn("publishing webhook event",
+                                  {{"error", sent.error().message}, {"delivery", delivery}}, id);
                         ctx_->redis->command({"DEL", key}, [](Result<RedisReply>) {});
                         finish(), answer(503, "broker_unavailable", "try again later");
                         return;
                     }
-                    ctx_->redis->command({"SET", key, "done", "EX", std::to_string(config_.dedupe_ttl_seconds)},
-                                         [](Result<RedisReply>) {});
+                    ctx_->redis->command(
+                        {"SET", key, "done", "EX", std::to_string(config_.dedupe_ttl_seconds)},
+                        [](Result<RedisReply>) {});
                     log::info("webhook accepted", {{"type", type}, {"delivery", delivery}}, id);
                     finish(), answer(202, "accepted", "accepted");
                 });
@@ -127,7 +132,8 @@ DaemonInfo daemon_info() {
             "them to RabbitMQ; answers 202 only once the broker confirmed.",
             {
                 {"webhook_secret", "", "GitHub webhook secret (HMAC-SHA256)", true, true},
-                {"webhook_secret_previous", "", "the previous secret, accepted during a rotation", true},
+                {"webhook_secret_previous", "", "the previous secret, accepted during a rotation",
+                 true},
                 {"webhook_path", "/events", "path of the webhook endpoint"},
                 {"dedupe_ttl", "7d", "how long a delivery id is remembered"},
             }};

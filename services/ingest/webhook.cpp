@@ -35,9 +35,10 @@ Result<Outcome> normalize_push(const json& doc, std::string_view delivery_id) {
     push.after = string_at(doc, "/after"_json_pointer);
     push.pusher = string_at(doc, "/pusher/name"_json_pointer);
     push.forced = doc.contains("forced") && doc["forced"].is_boolean() && doc["forced"].get<bool>();
+    // Everything event.push requires, so that nothing accepted here is dead-lettered downstream.
     if (push.repo.full_name.empty() || push.repo.clone_url.empty() || push.ref.empty() ||
-        push.after.empty())
-        return make_error("push event lacks repository, ref or after");
+        push.before.empty() || push.after.empty())
+        return make_error("push event lacks repository, ref, before or after");
     std::string id = derived_uuid("github-delivery:" + std::string(delivery_id));
     auto message = make_message(std::move(push), Origin{"ingest", id, ""}, id);
     return Outcome{Normalized{std::string(PushEvent::kType), id, encode(message)}};

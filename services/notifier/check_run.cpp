@@ -12,8 +12,9 @@ std::string short_sha(const std::string& sha) { return sha.substr(0, 7); }
 std::string plan_lines(const DeploymentState& s) {
     if (!s.plan) return "";
     const auto& p = *s.plan;
-    std::string out = "\n**Plan:** " + std::to_string(p.add) + " to add, " + std::to_string(p.change) +
-                      " to change, " + std::to_string(p.destroy) + " to destroy";
+    std::string out = "\n**Plan:** " + std::to_string(p.add) + " to add, " +
+                      std::to_string(p.change) + " to change, " + std::to_string(p.destroy) +
+                      " to destroy";
     if (p.replace) out += ", " + std::to_string(p.replace) + " to replace";
     out += ".\n";
     if (!p.resources.empty()) {
@@ -50,29 +51,47 @@ CheckRunView render_check_run(const DeploymentState& s) {
         v.title = st == "applying" ? "Applying" : "Planning";
     } else {
         v.status = "completed";
-        if (st == "succeeded") v.conclusion = "success", v.title = "Deployed";
-        else if (st == "failed") v.conclusion = "failure", v.title = "Failed";
-        else if (st == "timed_out") v.conclusion = "timed_out", v.title = "Timed out";
-        else if (st == "cancelled") v.conclusion = "cancelled", v.title = "Cancelled";
-        else if (st == "awaiting_review" || st == "locked") v.conclusion = "action_required", v.title = "Waiting";
-        else v.conclusion = "skipped", v.title = "Skipped";
+        if (st == "succeeded")
+            v.conclusion = "success", v.title = "Deployed";
+        else if (st == "failed")
+            v.conclusion = "failure", v.title = "Failed";
+        else if (st == "timed_out")
+            v.conclusion = "timed_out", v.title = "Timed out";
+        else if (st == "cancelled")
+            v.conclusion = "cancelled", v.title = "Cancelled";
+        else if (st == "awaiting_review" || st == "locked")
+            v.conclusion = "action_required", v.title = "Waiting";
+        else
+            v.conclusion = "skipped", v.title = "Skipped";
     }
-    std::string summary = "**" + v.title + "**: `" + s.root.name + "` at `" + short_sha(s.revision) + "` (" +
-                          s.trigger + (s.user.empty() ? "" : ", by " + s.user) + ").\n";
+    std::string summary = "**" + v.title + "**: `" + s.root.name + "` at `" +
+                          short_sha(s.revision) + "` (" + s.trigger +
+                          (s.user.empty() ? "" : ", by " + s.user) + ").\n";
     if (!s.reason.empty() && v.status == "completed" && v.conclusion != "success")
         summary += "\n```\n" + s.reason + "\n```\n";
     if (st == "timed_out")
-        summary += "\nThe executor running this deployment stopped answering. It will not be "
-                   "retried automatically: re-run this check to deploy again.\n";
+        summary +=
+            "\nThe executor running this deployment stopped answering. It will not be "
+            "retried automatically: re-run this check to deploy again.\n";
     summary += plan_lines(s);
     summary += queue_lines(s);
     if (!s.log_url.empty()) summary += "\n[Logs](" + s.log_url + ")\n";
     if (summary.size() > kMaxSummary) {
-        std::string tail = "\n\n… truncated; see the full log" + (s.log_url.empty() ? "." : ": " + s.log_url);
-        summary.resize(kMaxSummary - tail.size());
+        std::string tail =
+            "\n\n… truncated; see the full log" + (s.log_url.empty() ? "." : ": " + s.log_url);
+        const std::string fence = "\n```";
+        summary.resize(kMaxSummary - tail.size() - fence.size());
         // Do not cut a UTF-8 sequence in half.
-        while (!summary.empty() && (static_cast<unsigned char>(summary.back()) & 0xC0) == 0x80) summary.pop_back();
-        if (!summary.empty() && (static_cast<unsigned char>(summary.back()) & 0x80)) summary.pop_back();
+        while (!summary.empty() && (static_cast<unsigned char>(summary.back()) & 0xC0) == 0x80)
+            summary.pop_back();
+        if (!summary.empty() && (static_cast<unsigned char>(summary.back()) & 0x80))
+            summary.pop_back();
+        // Close a code block the cut left open, or the note and the link would be inside it.
+        std::size_t fences = 0;
+        for (auto pos = summary.find("```"); pos != std::string::npos;
+             pos = summary.find("```", pos + 3))
+            ++fences;
+        if (fences % 2 == 1) summary += fence;
         summary += tail;
     }
     v.summary = std::move(summary);

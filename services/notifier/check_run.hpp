@@ -12,7 +12,7 @@ struct CheckRunView {
     std::string status;      // queued | in_progress | completed
     std::string conclusion;  // when completed: success | failure | timed_out | skipped | ...
     std::string title;
-    std::string summary;     // Markdown, at most 65,535 characters
+    std::string summary;  // Markdown, at most 65,535 characters
 };
 
 CheckRunView render_check_run(const DeploymentState& state);

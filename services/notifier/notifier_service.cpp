@@ -25,15 +25,16 @@ struct Work {
 };
 
 class NotifierService : public Service {
-public:
+  public:
     explicit NotifierService(NotifierConfig config) : config_(std::move(config)) {}
 
     Result<void> setup(DaemonContext& ctx) override {
         ctx_ = &ctx;
         http_ = std::make_unique<HttpClient>(ctx.loop);
-        ctx.amqp.declare(topology::notifier(), [this](const Delivery& d, std::shared_ptr<DeliveryControl> c) {
-            on_state(d, std::move(c));
-        });
+        ctx.amqp.declare(topology::notifier(),
+                         [this](const Delivery& d, std::shared_ptr<DeliveryControl> c) {
+                             on_state(d, std::move(c));
+                         });
         return {};
     }
 
@@ -42,7 +43,7 @@ public:
         if (queues_.empty()) std::exchange(done_, nullptr)();
     }
 
-private:
+  private:
     std::string key(const std::string& what, const std::string& deployment) const {
         return config_.redis_prefix + ":notifier:" + what + ":" + deployment;
     }
@@ -62,14 +63,16 @@ private:
     // Handles the head of a deployment's queue, then the next.
     void process(const std::string& id) {
         auto& work = queues_[id].front();
-        ctx_->redis->command({"MGET", key("seq", id), key("check", id)}, [this, id](Result<RedisReply> r) {
-            auto& work = queues_[id].front();
-            if (!r || r->elements.size() != 2) return settle(id, false, "reading notifier state");
-            long long last_seq = r->elements[0].is_nil() ? 0 : std::stoll(r->elements[0].str);
-            std::string check_id = r->elements[1].is_nil() ? "" : r->elements[1].str;
-            if (work.message.payload.seq <= last_seq) return settle(id, true, "");
-            send(id, check_id);
-        });
+        ctx_->redis->command(
+            {"MGET", key("seq", id), key("check", id)}, [this, id](Result<RedisReply> r) {
+                auto& work = queues_[id].front();
+                if (!r || r->elements.size() != 2)
+                    return settle(id, false, "reading notifier state");
+                long long last_seq = r->elements[0].is_nil() ? 0 : std::stoll(r->elements[0].str);
+                std::string check_id = r->elements[1].is_nil() ? "" : r->elements[1].str;
+                if (work.message.payload.seq <= last_seq) return settle(id, true, "");
+                send(id, check_id);
+            });
         (void)work;
     }
 
@@ -111,7 +114,8 @@ private:
         queue.pop_front();
         const auto& cid = work.message.envelope.correlation_id;
         if (ok) {
-            log::info("check run updated", {{"deployment_id", id}, {"state", work.message.payload.state}}, cid);
+            log::info("check run updated",
+                      {{"deployment_id", id}, {"state", work.message.payload.state}}, cid);
             work.control->ack();
         } else {
             log::warn("updating check run", {{"deployment_id", id}, {"error", error}}, cid);
@@ -141,7 +145,8 @@ DaemonInfo daemon_info() {
 }
 
 Result<std::unique_ptr<Service>> make_service(const Config& config) {
-    NotifierConfig c{config.get("github_api_url"), config.get("github_token"), config.get("redis_prefix")};
+    NotifierConfig c{config.get("github_api_url"), config.get("github_token"),
+                     config.get("redis_prefix")};
     while (!c.github_api_url.empty() && c.github_api_url.back() == '/') c.github_api_url.pop_back();
     return std::unique_ptr<Service>(std::make_unique<NotifierService>(std::move(c)));
 }

@@ -7,7 +7,8 @@ namespace strata::planner {
 namespace {
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
@@ -34,7 +35,8 @@ Result<AffectedRoots> find_affected_roots(const GitMirror& mirror, const std::st
     if (!changed) return changed.error();
     std::set<std::string> dirs;
     for (const auto& c : *changed) {
-        auto name = c.path.substr(c.path.rfind('/') == std::string::npos ? 0 : c.path.rfind('/') + 1);
+        auto name =
+            c.path.substr(c.path.rfind('/') == std::string::npos ? 0 : c.path.rfind('/') + 1);
         if (!is_terraform_file(name)) continue;
         auto dir = parent_dir(c.path);
         if (!is_under_modules(dir)) dirs.insert(dir);

@@ -12,8 +12,8 @@
 namespace strata::planner {
 
 struct AffectedRoots {
-    std::vector<RootRef> roots;         // to deploy, sorted by dir
-    std::vector<std::string> deleted;   // dirs of roots removed by the commit
+    std::vector<RootRef> roots;        // to deploy, sorted by dir
+    std::vector<std::string> deleted;  // dirs of roots removed by the commit
 };
 
 // Blocking (libgit2): run off the event loop.

@@ -17,7 +17,7 @@ struct PlanOutcome {
 };
 
 class PlannerService : public Service {
-public:
+  public:
     PlannerService(std::string cache_dir, std::string github_token)
         : mirrors_(std::move(cache_dir)), token_(std::move(github_token)) {}
 
@@ -35,7 +35,7 @@ public:
         if (in_flight_ == 0) std::exchange(done_, nullptr)();
     }
 
-private:
+  private:
     void on_push(const Delivery& delivery, std::shared_ptr<DeliveryControl> control) {
         auto message = decode<PushEvent>(delivery.body);
         if (!message) {
@@ -45,32 +45,34 @@ private:
         const auto& push = message->payload;
         const auto& cid = message->envelope.correlation_id;
         if (push.ref != "refs/heads/" + push.repo.default_branch || is_zero_sha(push.after)) {
-            log::debug("push is not to the default branch; nothing to deploy", {{"ref", push.ref}}, cid);
+            log::debug("push is not to the default branch; nothing to deploy", {{"ref", push.ref}},
+                       cid);
             return control->ack();
         }
         ++in_flight_;
         auto outcome = std::make_shared<PlanOutcome>();
         // Copied before `message` is moved into the completion (argument order is unspecified).
         auto work = [this, outcome, push = PushEvent(push)] { *outcome = plan_push(push); };
-        ctx_->loop.queue_work(
-            std::move(work),
-            [this, outcome, message = std::move(*message), control]() mutable {
-                finish_push(std::move(message), *outcome, std::move(control));
-            });
+        ctx_->loop.queue_work(std::move(work),
+                              [this, outcome, message = std::move(*message), control]() mutable {
+                                  finish_push(std::move(message), *outcome, std::move(control));
+                              });
     }
 
     // Thread pool.
     PlanOutcome plan_push(const PushEvent& push) {
         PlanOutcome outcome;
-        auto used = mirrors_.use(push.repo.full_name, push.repo.clone_url, push.after, token_,
-                                 [&](GitMirror& mirror) {
-                                     std::string before = push.before;
-                                     if (!is_zero_sha(before) && !mirror.has_commit(before)) before.clear();
-                                     outcome.roots = find_affected_roots(mirror, before, push.after);
-                                 });
-        if (!used) outcome.roots = used.error();
+        auto used = mirrors_.use(
+            push.repo.full_name, push.repo.clone_url, push.after, token_, [&](GitMirror& mirror) {
+                std::string before = push.before;
+                if (!is_zero_sha(before) && !mirror.has_commit(before)) before.clear();
+                outcome.roots = find_affected_roots(mirror, before, push.after);
+            });
+        if (!used)
+            outcome.roots = used.error();
         else if (!*used) {
-            outcome.roots = make_error("commit " + push.after + " not found in " + push.repo.full_name);
+            outcome.roots =
+                make_error("commit " + push.after + " not found in " + push.repo.full_name);
             outcome.permanent = true;
         }
         return outcome;
@@ -81,7 +83,8 @@ private:
         const auto& cid = message.envelope.correlation_id;
         if (!outcome.roots) {
             log::error("planning push", {{"error", outcome.roots.error().message}}, cid);
-            outcome.permanent ? control->dead_letter(outcome.roots.error().message) : control->requeue();
+            outcome.permanent ? control->dead_letter(outcome.roots.error().message)
+                              : control->requeue();
             return done_one();
         }
         for (const auto& dir : outcome.roots->deleted)
@@ -92,11 +95,14 @@ private:
             DeployRequested req{push.repo, root, push.after, push.ref, "merge", push.pusher, {}};
             auto id = derived_uuid(message.envelope.id + "|" + root.name + "|" + push.after);
             auto m = make_message(std::move(req), Origin{"planner", cid, message.envelope.id}, id);
-            out.push_back({std::string(DeployRequested::kType), encode(m), id, cid, "application/json", {}});
+            out.push_back(
+                {std::string(DeployRequested::kType), encode(m), id, cid, "application/json", {}});
         }
-        log::info("push planned", {{"roots", static_cast<long long>(out.size())}, {"revision", push.after}}, cid);
+        log::info("push planned",
+                  {{"roots", static_cast<long long>(out.size())}, {"revision", push.after}}, cid);
         publish_all(ctx_->amqp, std::move(out), [this, control, cid](Result<void> sent) {
-            if (sent) control->ack();
+            if (sent)
+                control->ack();
             else {
                 log::warn("publishing deploy requests", {{"error", sent.error().message}}, cid);
                 control->requeue();

@@ -41,8 +41,12 @@ std::optional<PlanSummary> plan_from_json(const std::string& text) {
 }
 
 std::string plan_to_json(const PlanSummary& p) {
-    return json{{"add", p.add},         {"change", p.change}, {"destroy", p.destroy},
-                {"replace", p.replace}, {"import", p.import}, {"move", p.move},
+    return json{{"add", p.add},
+                {"change", p.change},
+                {"destroy", p.destroy},
+                {"replace", p.replace},
+                {"import", p.import},
+                {"move", p.move},
                 {"resources", p.resources}}
         .dump();
 }
@@ -69,14 +73,31 @@ Result<Transition> parse_transition(const RedisReply& reply) {
 
 void DeploymentStore::enqueue(const std::string& message_id, const std::string& deployment_id,
                               const DeployRequested& r, TransitionCallback done) {
-    json repo = {{"full_name", r.repo.full_name}, {"clone_url", r.repo.clone_url},
-                 {"default_branch", r.repo.default_branch}, {"installation_id", r.repo.installation_id}};
-    json root = {{"name", r.root.name}, {"dir", r.root.dir}, {"workspace", r.root.workspace},
+    json repo = {{"full_name", r.repo.full_name},
+                 {"clone_url", r.repo.clone_url},
+                 {"default_branch", r.repo.default_branch},
+                 {"installation_id", r.repo.installation_id}};
+    json root = {{"name", r.root.name},
+                 {"dir", r.root.dir},
+                 {"workspace", r.root.workspace},
                  {"terraform_version", r.root.terraform_version}};
-    std::vector<std::string> args = {prefix_, message_id, deployment_id, root_key(r.repo, r.root),
-                                     r.trigger, "repo", repo.dump(), "root", root.dump(),
-                                     "revision", r.revision, "ref", r.ref, "user", r.user,
-                                     "upstream", json(r.upstream_roots).dump()};
+    std::vector<std::string> args = {prefix_,
+                                     message_id,
+                                     deployment_id,
+                                     root_key(r.repo, r.root),
+                                     r.trigger,
+                                     "repo",
+                                     repo.dump(),
+                                     "root",
+                                     root.dump(),
+                                     "revision",
+                                     r.revision,
+                                     "ref",
+                                     r.ref,
+                                     "user",
+                                     r.user,
+                                     "upstream",
+                                     json(r.upstream_roots).dump()};
     redis_.eval("enqueue", {}, std::move(args), [done = std::move(done)](Result<RedisReply> reply) {
         if (!reply) return done(reply.error().context("enqueueing deployment"));
         done(parse_transition(*reply));
@@ -85,13 +106,15 @@ void DeploymentStore::enqueue(const std::string& message_id, const std::string& 
 
 void DeploymentStore::record_job_state(const std::string& message_id, const JobState& s,
                                        TransitionCallback done) {
-    std::vector<std::string> args = {prefix_, message_id, s.deployment_id,
-                                     std::to_string(s.fencing_token), s.state,
-                                     s.plan ? plan_to_json(*s.plan) : "", s.detail, s.executor_id};
-    redis_.eval("job_state", {}, std::move(args), [done = std::move(done)](Result<RedisReply> reply) {
-        if (!reply) return done(reply.error().context("recording job state"));
-        done(parse_transition(*reply));
-    });
+    std::vector<std::string> args = {prefix_,         message_id,
+                                     s.deployment_id, std::to_string(s.fencing_token),
+                                     s.state,         s.plan ? plan_to_json(*s.plan) : "",
+                                     s.detail,        s.executor_id};
+    redis_.eval("job_state", {}, std::move(args),
+                [done = std::move(done)](Result<RedisReply> reply) {
+                    if (!reply) return done(reply.error().context("recording job state"));
+                    done(parse_transition(*reply));
+                });
 }
 
 Result<DeploymentRecord> parse_record(const std::string& id, const RedisReply& reply) {
@@ -105,7 +128,8 @@ Result<DeploymentRecord> parse_record(const std::string& id, const RedisReply& r
     d.id = id;
     json repo = json::parse(f["repo"], nullptr, false);
     json root = json::parse(f["root"], nullptr, false);
-    if (!repo.is_object() || !root.is_object()) return make_error("deployment " + id + " is corrupt");
+    if (!repo.is_object() || !root.is_object())
+        return make_error("deployment " + id + " is corrupt");
     d.repo = {repo.value("full_name", ""), repo.value("clone_url", ""),
               repo.value("default_branch", ""), repo.value("installation_id", 0LL)};
     d.root = {root.value("name", ""), root.value("dir", ""), root.value("workspace", "default"),

@@ -14,7 +14,7 @@ struct SchedulerConfig {
 };
 
 class SchedulerService : public Service {
-public:
+  public:
     explicit SchedulerService(SchedulerConfig config) : config_(std::move(config)) {}
 
     Result<void> setup(DaemonContext& ctx) override {
@@ -32,10 +32,11 @@ public:
         if (in_flight_ == 0) std::exchange(done_, nullptr)();
     }
 
-private:
+  private:
     void on_message(const Delivery& delivery, std::shared_ptr<DeliveryControl> control) {
         ++in_flight_;
-        if (delivery.routing_key == DeployRequested::kType) return on_deploy_requested(delivery, control);
+        if (delivery.routing_key == DeployRequested::kType)
+            return on_deploy_requested(delivery, control);
         if (delivery.routing_key == JobState::kType) return on_job_state(delivery, control);
         reject(control, "unexpected routing key " + delivery.routing_key);
     }
@@ -50,28 +51,36 @@ private:
         auto m = decode<DeployRequested>(delivery.body);
         if (!m) return reject(control, m.error().message);
         auto deployment_id = derived_uuid("deployment|" + m->envelope.id);
-        auto origin = std::make_shared<Origin>(Origin{"scheduler", m->envelope.correlation_id, m->envelope.id});
+        auto origin = std::make_shared<Origin>(
+            Origin{"scheduler", m->envelope.correlation_id, m->envelope.id});
         store_->enqueue(m->envelope.id, deployment_id, m->payload,
-                        [this, control, origin](Result<Transition> t) { after_transition(t, *origin, control); });
+                        [this, control, origin](Result<Transition> t) {
+                            after_transition(t, *origin, control);
+                        });
     }
 
     void on_job_state(const Delivery& delivery, std::shared_ptr<DeliveryControl> control) {
         auto m = decode<JobState>(delivery.body);
         if (!m) return reject(control, m.error().message);
-        auto origin = std::make_shared<Origin>(Origin{"scheduler", m->envelope.correlation_id, m->envelope.id});
+        auto origin = std::make_shared<Origin>(
+            Origin{"scheduler", m->envelope.correlation_id, m->envelope.id});
         store_->record_job_state(m->envelope.id, m->payload,
-                                 [this, control, origin](Result<Transition> t) { after_transition(t, *origin, control); });
+                                 [this, control, origin](Result<Transition> t) {
+                                     after_transition(t, *origin, control);
+                                 });
     }
 
     void after_transition(Result<Transition>& t, const Origin& origin,
                           std::shared_ptr<DeliveryControl> control) {
         if (!t) {
-            log::warn("scheduler transition", {{"error", t.error().message}}, origin.correlation_id);
+            log::warn("scheduler transition", {{"error", t.error().message}},
+                      origin.correlation_id);
             control->requeue();
             return done_one();
         }
         if (t->status == "stale" || t->status == "invalid") {
-            log::warn("job state refused", {{"status", t->status}, {"message_id", origin.causation_id}},
+            log::warn("job state refused",
+                      {{"status", t->status}, {"message_id", origin.causation_id}},
                       origin.correlation_id);
             control->ack();
             return done_one();
@@ -91,24 +100,29 @@ private:
         }
         auto batch = std::make_shared<Batch>(Batch{wanted.size(), {}, false});
         for (const auto& [id, dispatched] : wanted) {
-            store_->describe(id, [this, batch, dispatched = dispatched, origin, control](
-                                     Result<DeploymentRecord> d) {
-                if (!d) batch->failed = true;
-                else batch->out.push_back(dispatched ? job_message(*d, origin) : state_message(*d, origin));
+            store_->describe(id, [this, batch, dispatched = dispatched, origin,
+                                  control](Result<DeploymentRecord> d) {
+                if (!d)
+                    batch->failed = true;
+                else
+                    batch->out.push_back(dispatched ? job_message(*d, origin)
+                                                    : state_message(*d, origin));
                 if (--batch->remaining > 0) return;
                 if (batch->failed) {
                     control->requeue();
                     return done_one();
                 }
-                publish_all(ctx_->amqp, std::move(batch->out), [this, control, origin](Result<void> sent) {
-                    if (sent) control->ack();
-                    else {
-                        log::warn("publishing scheduler output", {{"error", sent.error().message}},
-                                  origin.correlation_id);
-                        control->requeue();
-                    }
-                    done_one();
-                });
+                publish_all(
+                    ctx_->amqp, std::move(batch->out), [this, control, origin](Result<void> sent) {
+                        if (sent)
+                            control->ack();
+                        else {
+                            log::warn("publishing scheduler output",
+                                      {{"error", sent.error().message}}, origin.correlation_id);
+                            control->requeue();
+                        }
+                        done_one();
+                    });
             });
         }
     }
@@ -130,18 +144,29 @@ private:
         s.log_url = config_.log_url_base.empty() ? "" : config_.log_url_base + d.id;
         s.updated_at = now_rfc3339();
         auto id = derived_uuid("deployment-state|" + d.id + "|" + std::to_string(d.seq));
-        log::info("deployment state", {{"deployment_id", d.id}, {"root", d.root.name}, {"state", d.state}},
+        log::info("deployment state",
+                  {{"deployment_id", d.id}, {"root", d.root.name}, {"state", d.state}},
                   origin.correlation_id);
-        return {std::string(DeploymentState::kType), encode(make_message(std::move(s), origin, id)), id,
-                origin.correlation_id, "application/json", {}};
+        return {std::string(DeploymentState::kType),
+                encode(make_message(std::move(s), origin, id)),
+                id,
+                origin.correlation_id,
+                "application/json",
+                {}};
     }
 
     OutgoingMessage job_message(const DeploymentRecord& d, const Origin& origin) {
-        JobRun job{d.job_id, d.id, "deploy", d.repo, d.root, d.revision, d.fence, d.last_attempted, false};
+        JobRun job{d.job_id,   d.id,    "deploy",         d.repo, d.root,
+                   d.revision, d.fence, d.last_attempted, false};
         auto id = derived_uuid("job|" + d.job_id);
-        log::info("dispatching job", {{"deployment_id", d.id}, {"job_id", d.job_id}}, origin.correlation_id);
-        return {std::string(JobRun::kType), encode(make_message(std::move(job), origin, id)), id,
-                origin.correlation_id, "application/json", {}};
+        log::info("dispatching job", {{"deployment_id", d.id}, {"job_id", d.job_id}},
+                  origin.correlation_id);
+        return {std::string(JobRun::kType),
+                encode(make_message(std::move(job), origin, id)),
+                id,
+                origin.correlation_id,
+                "application/json",
+                {}};
     }
 
     void done_one() {
@@ -158,12 +183,13 @@ private:
 }  // namespace
 
 DaemonInfo daemon_info() {
-    return {"scheduler",
-            "Keeps a priority queue and a queue lock per Terraform root in Redis, dispatches one "
-            "deployment per root at a time to the executors and reports every state change.",
-            {
-                {"log_url_base", "", "URL prefix of the live log page; the deployment id is appended"},
-            }};
+    return {
+        "scheduler",
+        "Keeps a priority queue and a queue lock per Terraform root in Redis, dispatches one "
+        "deployment per root at a time to the executors and reports every state change.",
+        {
+            {"log_url_base", "", "URL prefix of the live log page; the deployment id is appended"},
+        }};
 }
 
 Result<std::unique_ptr<Service>> make_service(const Config& config) {

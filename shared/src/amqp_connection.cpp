@@ -8,24 +8,32 @@
 namespace strata::detail {
 namespace {
 
-amqp_bytes_t bytes(const std::string& s) { return amqp_bytes_t{s.size(), const_cast<char*>(s.data())}; }
+amqp_bytes_t bytes(const std::string& s) {
+    return amqp_bytes_t{s.size(), const_cast<char*>(s.data())};
+}
 
-std::string to_string(amqp_bytes_t b) { return std::string(static_cast<const char*>(b.bytes), b.len); }
+std::string to_string(amqp_bytes_t b) {
+    return std::string(static_cast<const char*>(b.bytes), b.len);
+}
 
 std::string describe(amqp_rpc_reply_t reply, const char* what) {
     switch (reply.reply_type) {
-        case AMQP_RESPONSE_NORMAL: return "";
-        case AMQP_RESPONSE_NONE: return std::string(what) + ": missing reply";
+        case AMQP_RESPONSE_NORMAL:
+            return "";
+        case AMQP_RESPONSE_NONE:
+            return std::string(what) + ": missing reply";
         case AMQP_RESPONSE_LIBRARY_EXCEPTION:
             return std::string(what) + ": " + amqp_error_string2(reply.library_error);
         case AMQP_RESPONSE_SERVER_EXCEPTION:
             if (reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
                 auto* m = static_cast<amqp_connection_close_t*>(reply.reply.decoded);
-                return std::string(what) + ": connection closed by broker: " + to_string(m->reply_text);
+                return std::string(what) +
+                       ": connection closed by broker: " + to_string(m->reply_text);
             }
             if (reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
                 auto* m = static_cast<amqp_channel_close_t*>(reply.reply.decoded);
-                return std::string(what) + ": channel closed by broker: " + to_string(m->reply_text);
+                return std::string(what) +
+                       ": channel closed by broker: " + to_string(m->reply_text);
             }
             return std::string(what) + ": broker error";
     }
@@ -52,7 +60,8 @@ struct Table {
         entries.push_back(e);
     }
     amqp_table_t table() {
-        return amqp_table_t{static_cast<int>(entries.size()), entries.empty() ? nullptr : entries.data()};
+        return amqp_table_t{static_cast<int>(entries.size()),
+                            entries.empty() ? nullptr : entries.data()};
     }
 };
 
@@ -92,8 +101,8 @@ Result<void> AmqpConnection::open(const AmqpOptions& options) {
     amqp_set_rpc_timeout(conn_, &timeout);
     int status = amqp_socket_open_noblock(socket, info.host, info.port, &timeout);
     if (status != AMQP_STATUS_OK)
-        return make_error(std::string("connecting to ") + info.host + ":" + std::to_string(info.port) +
-                          ": " + amqp_error_string2(status));
+        return make_error(std::string("connecting to ") + info.host + ":" +
+                          std::to_string(info.port) + ": " + amqp_error_string2(status));
     Table props;
     props.put_string("connection_name", options.connection_name);
     amqp_table_t client_properties = props.table();
@@ -124,10 +133,13 @@ Result<void> AmqpConnection::declare(const std::string& exchange,
         dlq_args.put_string("x-queue-type", "quorum");
         amqp_table_t dlq_table = dlq_args.table();
         amqp_queue_declare(conn_, kPublishChannel, bytes(dlq), 0, 1, 0, 0, dlq_table);
-        if (auto e = describe(amqp_get_rpc_reply(conn_), ("declaring queue " + dlq).c_str()); !e.empty())
+        if (auto e = describe(amqp_get_rpc_reply(conn_), ("declaring queue " + dlq).c_str());
+            !e.empty())
             return make_error(e);
-        amqp_queue_bind(conn_, kPublishChannel, bytes(dlq), bytes(dlx), bytes(q.name), amqp_empty_table);
-        if (auto e = describe(amqp_get_rpc_reply(conn_), ("binding queue " + dlq).c_str()); !e.empty())
+        amqp_queue_bind(conn_, kPublishChannel, bytes(dlq), bytes(dlx), bytes(q.name),
+                        amqp_empty_table);
+        if (auto e = describe(amqp_get_rpc_reply(conn_), ("binding queue " + dlq).c_str());
+            !e.empty())
             return make_error(e);
 
         Table args;
@@ -205,18 +217,21 @@ Result<uint64_t> AmqpConnection::publish(const std::string& exchange, const Outg
     int status = amqp_basic_publish(conn_, kPublishChannel, bytes(exchange), bytes(m.routing_key),
                                     1, 0, &props, bytes(m.body));
     if (status != AMQP_STATUS_OK)
-        return make_error(std::string("publishing ") + m.routing_key + ": " + amqp_error_string2(status));
+        return make_error(std::string("publishing ") + m.routing_key + ": " +
+                          amqp_error_string2(status));
     return next_publish_tag_++;
 }
 
 Result<void> AmqpConnection::ack(int channel, uint64_t tag) {
     int status = amqp_basic_ack(conn_, static_cast<amqp_channel_t>(channel), tag, 0);
-    if (status != AMQP_STATUS_OK) return make_error(std::string("acking: ") + amqp_error_string2(status));
+    if (status != AMQP_STATUS_OK)
+        return make_error(std::string("acking: ") + amqp_error_string2(status));
     return {};
 }
 
 Result<void> AmqpConnection::reject(int channel, uint64_t tag, bool requeue) {
-    int status = amqp_basic_reject(conn_, static_cast<amqp_channel_t>(channel), tag, requeue ? 1 : 0);
+    int status =
+        amqp_basic_reject(conn_, static_cast<amqp_channel_t>(channel), tag, requeue ? 1 : 0);
     if (status != AMQP_STATUS_OK)
         return make_error(std::string("rejecting: ") + amqp_error_string2(status));
     return {};
@@ -273,6 +288,9 @@ InboundEvent AmqpConnection::poll_event() {
                 tag = m->delivery_tag;
                 redelivered = m->redelivered;
                 routing_key = to_string(m->routing_key);
+            } else {  // the routing key tells returns of publishes sharing a message id apart
+                auto* m = static_cast<amqp_basic_return_t*>(frame.payload.method.decoded);
+                routing_key = to_string(m->routing_key);
             }
             amqp_message_t msg{};
             auto reply = amqp_read_message(conn_, frame.channel, &msg, 0);
@@ -292,16 +310,20 @@ InboundEvent AmqpConnection::poll_event() {
         case AMQP_CHANNEL_CLOSE_METHOD:
         case AMQP_CONNECTION_CLOSE_METHOD: {
             ev.kind = InboundEvent::Kind::Closed;
-            amqp_bytes_t text = frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD
-                ? static_cast<amqp_channel_close_t*>(frame.payload.method.decoded)->reply_text
-                : static_cast<amqp_connection_close_t*>(frame.payload.method.decoded)->reply_text;
-            ev.error = "broker closed the " +
-                       std::string(frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD ? "channel"
-                                                                                         : "connection") +
-                       ": " + to_string(text);
+            amqp_bytes_t text =
+                frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD
+                    ? static_cast<amqp_channel_close_t*>(frame.payload.method.decoded)->reply_text
+                    : static_cast<amqp_connection_close_t*>(frame.payload.method.decoded)
+                          ->reply_text;
+            ev.error =
+                "broker closed the " +
+                std::string(frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD ? "channel"
+                                                                                 : "connection") +
+                ": " + to_string(text);
             return ev;
         }
-        default: return ev;  // consume-ok, cancel-ok, qos-ok and the like
+        default:
+            return ev;  // consume-ok, cancel-ok, qos-ok and the like
     }
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <limits>
 #include <sstream>
 
 namespace strata {
@@ -41,8 +42,11 @@ struct ConfigLoader {
         if (root.IsNull()) return {};
         if (!root.IsMap()) return make_error("reading config file " + path + ": not a mapping");
         for (const auto& item : root) {
-            auto key = item.first.as<std::string>();
             auto mark = item.first.Mark();
+            if (!item.first.IsScalar())
+                return make_error("reading config file " + path + ":" +
+                                  std::to_string(mark.line + 1) + ": keys must be plain names");
+            auto key = item.first.as<std::string>();
             if (!find_spec(config.specs_, key))
                 return make_error("reading config file " + path + ":" +
                                   std::to_string(mark.line + 1) + ": unknown key '" + key + "'");
@@ -98,15 +102,29 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
     std::size_t i = 0;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
     if (i == 0) return make_error("expected a duration like 5s, got '" + std::string(text) + "'");
-    long long n = std::stoll(std::string(text.substr(0, i)));
     auto unit = text.substr(i);
-    using namespace std::chrono;
-    if (unit == "ms") return milliseconds(n);
-    if (unit.empty() || unit == "s") return duration_cast<milliseconds>(seconds(n));
-    if (unit == "m") return duration_cast<milliseconds>(minutes(n));
-    if (unit == "h") return duration_cast<milliseconds>(hours(n));
-    if (unit == "d") return duration_cast<milliseconds>(hours(24 * n));
-    return make_error("unknown duration unit in '" + std::string(text) + "'");
+    long long per_unit = 0;  // milliseconds
+    if (unit == "ms")
+        per_unit = 1;
+    else if (unit.empty() || unit == "s")
+        per_unit = 1000;
+    else if (unit == "m")
+        per_unit = 60'000;
+    else if (unit == "h")
+        per_unit = 3'600'000;
+    else if (unit == "d")
+        per_unit = 86'400'000;
+    else
+        return make_error("unknown duration unit in '" + std::string(text) + "'");
+    // Digits only, so the only failure is overflow: report it instead of throwing.
+    long long n = 0;
+    for (std::size_t k = 0; k < i; ++k) {
+        int digit = text[k] - '0';
+        if (n > (std::numeric_limits<long long>::max() - digit) / 10 / per_unit)
+            return make_error("duration '" + std::string(text) + "' is too large");
+        n = n * 10 + digit;
+    }
+    return std::chrono::milliseconds(n * per_unit);
 }
 
 std::string Config::describe() const {
@@ -145,22 +163,33 @@ Result<ParsedCommandLine> parse_command_line(const std::vector<OptionSpec>& spec
     std::vector<std::pair<std::string, std::string>> flags;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
-        if (arg == "--help" || arg == "-h") parsed.action = CliAction::Help;
-        else if (arg == "--version") parsed.action = CliAction::Version;
-        else if (arg == "--check-config") parsed.action = CliAction::CheckConfig;
+        if (arg == "--help" || arg == "-h")
+            parsed.action = CliAction::Help;
+        else if (arg == "--version")
+            parsed.action = CliAction::Version;
+        else if (arg == "--check-config")
+            parsed.action = CliAction::CheckConfig;
         else if (arg.rfind("--", 0) == 0) {
             std::string name = arg, value;
             auto eq = arg.find('=');
+            if (eq != std::string::npos) name = arg.substr(0, eq);
+            // Before taking a value: "--typo" alone is unknown, not "needs a value", and
+            // "--typo --help" must not swallow --help.
+            if (name != "--config" &&
+                std::none_of(specs.begin(), specs.end(),
+                             [&](const OptionSpec& s) { return flag_name(s.key) == name; }))
+                return make_error("unknown option " + name + " (see --help)");
             if (eq != std::string::npos) {
-                name = arg.substr(0, eq);
                 value = arg.substr(eq + 1);
             } else if (i + 1 < argc) {
                 value = argv[++i];
             } else {
                 return make_error("option " + arg + " needs a value");
             }
-            if (name == "--config") config_file = value;
-            else flags.emplace_back(name, value);
+            if (name == "--config")
+                config_file = value;
+            else
+                flags.emplace_back(name, value);
         } else {
             parsed.positional.push_back(arg);
         }

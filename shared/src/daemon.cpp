@@ -50,12 +50,23 @@ int run_daemon(int argc, char** argv, const DaemonInfo& info, const ServiceFacto
         std::cerr << program << ": " << parsed.error().message << '\n';
         return 2;
     }
+    if (!parsed->positional.empty()) {  // daemons take options only; "-x" would be ignored
+        std::cerr << program << ": unexpected argument '" << parsed->positional.front()
+                  << "' (see --help)\n";
+        return 2;
+    }
     const Config& config = parsed->config;
     switch (parsed->action) {
-        case CliAction::Help: std::cout << usage_text(program, info.summary, specs); return 0;
-        case CliAction::Version: std::cout << program << ' ' << strata_version() << '\n'; return 0;
-        case CliAction::CheckConfig: break;
-        case CliAction::Run: break;
+        case CliAction::Help:
+            std::cout << usage_text(program, info.summary, specs);
+            return 0;
+        case CliAction::Version:
+            std::cout << program << ' ' << strata_version() << '\n';
+            return 0;
+        case CliAction::CheckConfig:
+            break;
+        case CliAction::Run:
+            break;
     }
 
     log::init(info.name, config.get("log_level"));
@@ -68,7 +79,8 @@ int run_daemon(int argc, char** argv, const DaemonInfo& info, const ServiceFacto
     auto deadline = config.get_duration("shutdown_deadline");
     auto http_port = config.get_int("http_port");
     if (!deadline || !http_port) {
-        std::cerr << program << ": " << (!deadline ? deadline.error() : http_port.error()).message << '\n';
+        std::cerr << program << ": " << (!deadline ? deadline.error() : http_port.error()).message
+                  << '\n';
         return 2;
     }
     if (parsed->action == CliAction::CheckConfig) {
@@ -89,7 +101,8 @@ int run_daemon(int argc, char** argv, const DaemonInfo& info, const ServiceFacto
     amqp_options.connection_name = program;
     auto amqp = std::make_unique<AmqpClient>(loop, amqp_options);
     std::unique_ptr<RedisClient> redis;
-    if (info.uses_redis) redis = std::make_unique<RedisClient>(loop, RedisOptions{config.get("redis_url")});
+    if (info.uses_redis)
+        redis = std::make_unique<RedisClient>(loop, RedisOptions{config.get("redis_url")});
 
     DaemonContext ctx{loop, config, metrics, *http, *amqp, redis.get()};
     auto setup = (*service)->setup(ctx);
@@ -109,8 +122,11 @@ int run_daemon(int argc, char** argv, const DaemonInfo& info, const ServiceFacto
     http->route("GET", "/healthz", [&](const HttpRequest&, HttpResponder respond) {
         bool ok = is_healthy();
         std::string body = std::string("{\"status\":\"") + (ok ? "ok" : "unhealthy") +
-                           "\",\"amqp\":" + (amqp->healthy() ? "true" : "false") +
-                           ",\"redis\":" + (!redis ? "null" : redis->healthy() ? "true" : "false") + "}";
+                           "\",\"amqp\":" + (amqp->healthy() ? "true" : "false") + ",\"redis\":" +
+                           (!redis             ? "null"
+                            : redis->healthy() ? "true"
+                                               : "false") +
+                           "}";
         respond(HttpResponse::json(ok ? 200 : 503, body));
     });
     http->route("GET", "/metrics", [&](const HttpRequest&, HttpResponder respond) {

@@ -3,6 +3,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <mutex>
@@ -44,20 +45,28 @@ std::shared_ptr<spdlog::logger> logger() {
 
 const char* level_name(Level level) {
     switch (level) {
-        case Level::Debug: return "debug";
-        case Level::Info: return "info";
-        case Level::Warn: return "warn";
-        case Level::Error: return "error";
+        case Level::Debug:
+            return "debug";
+        case Level::Info:
+            return "info";
+        case Level::Warn:
+            return "warn";
+        case Level::Error:
+            return "error";
     }
     return "info";
 }
 
 spdlog::level::level_enum to_spdlog(Level level) {
     switch (level) {
-        case Level::Debug: return spdlog::level::debug;
-        case Level::Info: return spdlog::level::info;
-        case Level::Warn: return spdlog::level::warn;
-        case Level::Error: return spdlog::level::err;
+        case Level::Debug:
+            return spdlog::level::debug;
+        case Level::Info:
+            return spdlog::level::info;
+        case Level::Warn:
+            return spdlog::level::warn;
+        case Level::Error:
+            return spdlog::level::err;
     }
     return spdlog::level::info;
 }
@@ -80,18 +89,26 @@ void init(std::string service, std::string_view level) {
     auto lg = logger();
     std::unique_lock lock(state().mutex);
     state().service = std::move(service);
-    if (level == "debug") lg->set_level(spdlog::level::debug);
-    else if (level == "warn") lg->set_level(spdlog::level::warn);
-    else if (level == "error") lg->set_level(spdlog::level::err);
-    else lg->set_level(spdlog::level::info);
+    if (level == "debug")
+        lg->set_level(spdlog::level::debug);
+    else if (level == "warn")
+        lg->set_level(spdlog::level::warn);
+    else if (level == "error")
+        lg->set_level(spdlog::level::err);
+    else
+        lg->set_level(spdlog::level::info);
 }
 
 void register_secret(const std::string& value) {
     if (value.empty()) return;
     std::unique_lock lock(state().mutex);
-    for (const auto& s : state().secrets)
+    auto& secrets = state().secrets;
+    for (const auto& s : secrets)
         if (s == value) return;
-    state().secrets.push_back(value);
+    // Longest first, so a secret that contains a shorter one is masked whole, not as "***rest".
+    auto at = std::find_if(secrets.begin(), secrets.end(),
+                           [&](const std::string& s) { return s.size() < value.size(); });
+    secrets.insert(at, value);
 }
 
 std::string redact(std::string text) {
@@ -114,11 +131,13 @@ std::string format_line(Level level, std::string_view msg, std::string_view corr
         std::shared_lock lock(state().mutex);
         line["service"] = state().service;
     }
-    line["msg"] = std::string(msg);
-    line["correlation_id"] = std::string(correlation_id);
-    for (const auto& f : fields) line[f.key] = f.value;
+    // Secrets are masked in each value before it is escaped into JSON: a secret holding a quote
+    // or a backslash would not be found in the escaped line.
+    line["msg"] = redact(std::string(msg));
+    line["correlation_id"] = redact(std::string(correlation_id));
+    for (const auto& f : fields) line[redact(f.key)] = redact(f.value);
     // Invalid UTF-8 from the outside world must not make logging throw.
-    return redact(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void write(Level level, std::string_view msg, std::string_view correlation_id, Fields fields) {

@@ -46,8 +46,12 @@ RootRef read_root(FieldReader& parent) {
 }
 
 json plan_json(const PlanSummary& p) {
-    return {{"add", p.add},         {"change", p.change}, {"destroy", p.destroy},
-            {"replace", p.replace}, {"import", p.import}, {"move", p.move},
+    return {{"add", p.add},
+            {"change", p.change},
+            {"destroy", p.destroy},
+            {"replace", p.replace},
+            {"import", p.import},
+            {"move", p.move},
             {"resources", p.resources}};
 }
 
@@ -90,8 +94,12 @@ PushEvent Codec<PushEvent>::from_json(FieldReader& f) {
 // ---- deploy.requested ----
 template <>
 json Codec<DeployRequested>::to_json(const DeployRequested& p) {
-    return {{"repo", repo_json(p.repo)}, {"root", root_json(p.root)}, {"revision", p.revision},
-            {"ref", p.ref},              {"trigger", p.trigger},      {"user", p.user},
+    return {{"repo", repo_json(p.repo)},
+            {"root", root_json(p.root)},
+            {"revision", p.revision},
+            {"ref", p.ref},
+            {"trigger", p.trigger},
+            {"user", p.user},
             {"upstream_roots", p.upstream_roots}};
 }
 template <>
@@ -138,9 +146,12 @@ JobRun Codec<JobRun>::from_json(FieldReader& f) {
 // ---- job.state ----
 template <>
 json Codec<JobState>::to_json(const JobState& p) {
-    json j = {{"job_id", p.job_id},           {"deployment_id", p.deployment_id},
-              {"fencing_token", p.fencing_token}, {"executor_id", p.executor_id},
-              {"state", p.state},             {"detail", p.detail}};
+    json j = {{"job_id", p.job_id},
+              {"deployment_id", p.deployment_id},
+              {"fencing_token", p.fencing_token},
+              {"executor_id", p.executor_id},
+              {"state", p.state},
+              {"detail", p.detail}};
     if (p.plan) j["plan"] = plan_json(*p.plan);
     return j;
 }
@@ -151,8 +162,8 @@ JobState Codec<JobState>::from_json(FieldReader& f) {
     p.deployment_id = f.str("deployment_id", false);
     p.fencing_token = f.integer("fencing_token");
     p.executor_id = f.str("executor_id", false);
-    p.state = f.one_of("state", {"planning", "planned", "awaiting_review", "applying",
-                                 "succeeded", "failed", "timed_out"});
+    p.state = f.one_of("state", {"planning", "planned", "awaiting_review", "applying", "succeeded",
+                                 "failed", "timed_out"});
     p.plan = read_plan(f);
     p.detail = f.str("detail");
     return p;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 
 #include "message_codecs.hpp"
 
@@ -27,7 +28,11 @@ Result<Envelope> read_envelope(const json& doc, detail::FieldReader& f) {
     Envelope e;
     e.id = f.str("id", false);
     e.type = f.str("type", false);
-    e.version = static_cast<int>(f.integer("version"));
+    // Checked before narrowing: 2^32 + 1 must not pass as version 1.
+    long long version = f.integer("version");
+    if (version < 0 || version > std::numeric_limits<int>::max())
+        f.fail(f.at("version"), "unsupported version " + std::to_string(version));
+    e.version = static_cast<int>(version);
     e.correlation_id = f.str("correlation_id", false);
     e.causation_id = f.str("causation_id");
     e.produced_at = f.str("produced_at", false);
@@ -86,7 +91,8 @@ Message<T> make_message(T payload, const Origin& origin, std::string id) {
     m.envelope.id = id.empty() ? new_uuid() : std::move(id);
     m.envelope.type = std::string(T::kType);
     m.envelope.version = T::kVersion;
-    m.envelope.correlation_id = origin.correlation_id.empty() ? m.envelope.id : origin.correlation_id;
+    m.envelope.correlation_id =
+        origin.correlation_id.empty() ? m.envelope.id : origin.correlation_id;
     m.envelope.causation_id = origin.causation_id;
     m.envelope.produced_at = now_rfc3339();
     m.envelope.producer = origin.producer;
@@ -127,9 +133,9 @@ Result<Message<T>> decode(std::string_view body) {
     return Message<T>{std::move(*envelope), std::move(payload)};
 }
 
-#define STRATA_INSTANTIATE(T)                                                      \
-    template Message<T> make_message<T>(T, const Origin&, std::string);           \
-    template std::string encode<T>(const Message<T>&);                              \
+#define STRATA_INSTANTIATE(T)                                           \
+    template Message<T> make_message<T>(T, const Origin&, std::string); \
+    template std::string encode<T>(const Message<T>&);                  \
     template Result<Message<T>> decode<T>(std::string_view);
 STRATA_MESSAGE_TYPES(STRATA_INSTANTIATE)
 #undef STRATA_INSTANTIATE

@@ -26,6 +26,20 @@ std::string escape_label(const std::string& v) {
     return out;
 }
 
+// HELP text: only backslash and newline are escaped (quotes are not, unlike label values).
+std::string escape_help(const std::string& v) {
+    std::string out;
+    for (char c : v) {
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
+    }
+    return out;
+}
+
 std::string render_labels(const Labels& labels) {
     if (labels.empty()) return "";
     std::string out = "{";
@@ -62,7 +76,7 @@ std::string Metrics::render() const {
     std::lock_guard lock(mutex_);
     std::ostringstream out;
     for (const auto& [name, family] : families_) {
-        out << "# HELP " << name << ' ' << family->help << '\n';
+        out << "# HELP " << name << ' ' << escape_help(family->help) << '\n';
         out << "# TYPE " << name << ' ' << family->type << '\n';
         for (const auto& [labels, c] : family->counters)
             out << name << render_labels(labels) << ' ' << c->value() << '\n';

@@ -20,6 +20,9 @@ if R and redis.call('HGET', dep, 'state') == 'queued' then
       waiting[#waiting + 1] = other
     end
   end
+  -- Not in a queue: it is the one in flight (dispatched, no executor report yet), so nothing
+  -- is ahead of it.
+  if not found then waiting = {} end
   for _, other in ipairs(waiting) do
     local f = redis.call('HMGET', dk(other), 'revision', 'trigger')
     ahead[#ahead + 1] = other

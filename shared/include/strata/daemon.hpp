@@ -31,7 +31,7 @@ struct DaemonContext {
 };
 
 class Service {
-public:
+  public:
     virtual ~Service() = default;
     // Declare queues (ctx.amqp.declare) and routes; nothing is connected yet.
     virtual Result<void> setup(DaemonContext& ctx) = 0;
@@ -44,8 +44,8 @@ public:
 };
 
 struct DaemonInfo {
-    std::string name;     // "ingest": binary strata-ingest, log service name
-    std::string summary;  // one paragraph for --help
+    std::string name;                 // "ingest": binary strata-ingest, log service name
+    std::string summary;              // one paragraph for --help
     std::vector<OptionSpec> options;  // in addition to common_option_specs()
     bool uses_redis = true;
 };

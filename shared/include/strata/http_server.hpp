@@ -22,9 +22,9 @@ namespace strata {
 class Loop;
 
 struct HttpRequest {
-    std::string method;  // "GET", "POST", ...
-    std::string path;    // without the query string
-    std::string query;   // after '?', undecoded
+    std::string method;                          // "GET", "POST", ...
+    std::string path;                            // without the query string
+    std::string query;                           // after '?', undecoded
     std::map<std::string, std::string> headers;  // names lower-cased
     std::string body;
 
@@ -54,7 +54,7 @@ struct HttpServerOptions {
 };
 
 class HttpServer {
-public:
+  public:
     HttpServer(Loop& loop, HttpServerOptions options);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
@@ -73,7 +73,7 @@ public:
     // Stops accepting, closes idle connections; in-flight requests still get their answer.
     void close();
 
-private:
+  private:
     struct Impl;
     std::shared_ptr<Impl> impl_;
 };

@@ -153,8 +153,8 @@ Result<Message<T>> decode(std::string_view body);
 // Only the envelope, to route or log a message before choosing its payload type.
 Result<Envelope> decode_envelope(std::string_view body);
 
-std::string new_uuid();                                 // random UUID v4
-std::string derived_uuid(std::string_view name);        // stable UUID from a name (SHA-256)
+std::string new_uuid();                           // random UUID v4
+std::string derived_uuid(std::string_view name);  // stable UUID from a name (SHA-256)
 std::string now_rfc3339();
 
 }  // namespace strata

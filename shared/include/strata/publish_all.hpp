@@ -22,8 +22,10 @@ inline void publish_all(AmqpClient& amqp, std::vector<OutgoingMessage> messages,
         amqp.publish(std::move(m), [state](Result<void> sent) {
             if (!sent && !state->error) state->error = sent.error();
             if (--state->remaining > 0) return;
-            if (state->error) state->done(*state->error);
-            else state->done({});
+            if (state->error)
+                state->done(*state->error);
+            else
+                state->done({});
         });
     }
 }

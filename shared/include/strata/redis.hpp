@@ -39,7 +39,7 @@ struct RedisOptions {
 };
 
 class RedisClient {
-public:
+  public:
     RedisClient(Loop& loop, RedisOptions options);
     ~RedisClient();
     RedisClient(const RedisClient&) = delete;
@@ -53,13 +53,13 @@ public:
 
     // Registers a Lua script under a name; call it with eval().
     void register_script(const std::string& name, std::string source);
-    void eval(const std::string& name, std::vector<std::string> keys,
-              std::vector<std::string> args, RedisCallback callback);
+    void eval(const std::string& name, std::vector<std::string> keys, std::vector<std::string> args,
+              RedisCallback callback);
 
     // Disconnects and stops reconnecting; pending callbacks get an error.
     void close();
 
-private:
+  private:
     struct Impl;
     std::shared_ptr<Impl> impl_;
 };

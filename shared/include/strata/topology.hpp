@@ -17,6 +17,8 @@ inline QueueSpec scheduler() {
 inline QueueSpec executor_work() { return {"strata.executor.work", {"job.run"}, 5, 1, true}; }
 inline QueueSpec notifier() { return {"strata.notifier", {"deployment.state"}, 50, 16, true}; }
 
-inline std::vector<QueueSpec> all() { return {planner(), scheduler(), executor_work(), notifier()}; }
+inline std::vector<QueueSpec> all() {
+    return {planner(), scheduler(), executor_work(), notifier()};
+}
 
 }  // namespace strata::topology

@@ -181,6 +181,7 @@ public:
     static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
         auto* c = static_cast<HttpConnection*>(s->data);
         if (nread < 0) return c->close();  // EOF or error: an unanswered request is dropped
+        if (nread == 0) return;            // EAGAIN; a zero length would tell the parser EOF
         auto n = static_cast<std::size_t>(nread);
         if (c->state == State::Reading) {
             c->feed(buf->base, n);

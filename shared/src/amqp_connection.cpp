@@ -8,6 +8,17 @@
 namespace strata::detail {
 namespace {
 
+// The pipeline's queues ("strata.planner", ...; see topology.hpp) belong to their exchange: on
+// exchange X they are "X.planner", so two deployments (or tests) sharing a broker under different
+// exchanges never share a queue, nor redeclare it with another dead-letter exchange (which the
+// broker refuses). With the default exchange "strata" the names are unchanged; other names are
+// taken as given.
+std::string broker_queue(const std::string& exchange, const std::string& name) {
+    const std::string pipeline = "strata.";
+    if (name.rfind(pipeline, 0) != 0) return name;
+    return exchange + "." + name.substr(pipeline.size());
+}
+
 amqp_bytes_t bytes(const std::string& s) {
     return amqp_bytes_t{s.size(), const_cast<char*>(s.data())};
 }
@@ -114,6 +125,7 @@ Result<void> AmqpConnection::open(const AmqpOptions& options) {
     if (auto e = describe(amqp_get_rpc_reply(conn_), "opening channel"); !e.empty())
         return make_error(e);
     next_publish_tag_ = 1;
+    exchange_ = options.exchange;
     return {};
 }
 
@@ -128,7 +140,8 @@ Result<void> AmqpConnection::declare(const std::string& exchange,
             return make_error(e);
     }
     for (const auto& q : queues) {
-        const std::string dlq = q.name + ".dlq";
+        const std::string queue = broker_queue(exchange, q.name);
+        const std::string dlq = queue + ".dlq";
         Table dlq_args;
         dlq_args.put_string("x-queue-type", "quorum");
         amqp_table_t dlq_table = dlq_args.table();
@@ -148,14 +161,14 @@ Result<void> AmqpConnection::declare(const std::string& exchange,
         args.put_string("x-dead-letter-routing-key", q.name);
         args.put_int("x-delivery-limit", q.delivery_limit);
         amqp_table_t table = args.table();
-        amqp_queue_declare(conn_, kPublishChannel, bytes(q.name), 0, 1, 0, 0, table);
-        if (auto e = describe(amqp_get_rpc_reply(conn_), ("declaring queue " + q.name).c_str());
+        amqp_queue_declare(conn_, kPublishChannel, bytes(queue), 0, 1, 0, 0, table);
+        if (auto e = describe(amqp_get_rpc_reply(conn_), ("declaring queue " + queue).c_str());
             !e.empty())
             return make_error(e);
         for (const auto& key : q.bindings) {
-            amqp_queue_bind(conn_, kPublishChannel, bytes(q.name), bytes(exchange), bytes(key),
+            amqp_queue_bind(conn_, kPublishChannel, bytes(queue), bytes(exchange), bytes(key),
                             amqp_empty_table);
-            if (auto e = describe(amqp_get_rpc_reply(conn_), ("binding queue " + q.name).c_str());
+            if (auto e = describe(amqp_get_rpc_reply(conn_), ("binding queue " + queue).c_str());
                 !e.empty())
                 return make_error(e);
         }
@@ -177,9 +190,9 @@ Result<void> AmqpConnection::consume(const std::vector<QueueSpec>& queues) {
         if (auto e = describe(amqp_get_rpc_reply(conn_), "setting prefetch"); !e.empty())
             return make_error(e);
         std::string tag = "strata-" + queues[i].name;
-        amqp_basic_consume(conn_, channel, bytes(queues[i].name), bytes(tag), 0, 0, 0,
-                           amqp_empty_table);
-        if (auto e = describe(amqp_get_rpc_reply(conn_), ("consuming " + queues[i].name).c_str());
+        const std::string queue = broker_queue(exchange_, queues[i].name);
+        amqp_basic_consume(conn_, channel, bytes(queue), bytes(tag), 0, 0, 0, amqp_empty_table);
+        if (auto e = describe(amqp_get_rpc_reply(conn_), ("consuming " + queue).c_str());
             !e.empty())
             return make_error(e);
     }

@@ -56,6 +56,7 @@ private:
     amqp_connection_state_t conn_ = nullptr;
     uint64_t next_publish_tag_ = 1;
     int frame_reads_ = 0;
+    std::string exchange_;  // from open(): the pipeline's queues are named after it
 };
 
 }  // namespace strata::detail

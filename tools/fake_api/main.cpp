@@ -21,9 +21,12 @@ int main(int argc, char** argv) {
     std::string record, timeline;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string flag = argv[i];
-        if (flag == "--port") port = std::stoi(argv[i + 1]);
-        else if (flag == "--record") record = argv[i + 1];
-        else if (flag == "--timeline") timeline = argv[i + 1];
+        if (flag == "--port")
+            port = std::stoi(argv[i + 1]);
+        else if (flag == "--record")
+            record = argv[i + 1];
+        else if (flag == "--timeline")
+            timeline = argv[i + 1];
     }
     if (record.empty()) {
         std::cerr << "usage: strata-fake-api --port PORT --record FILE [--timeline FILE]\n";
@@ -35,9 +38,10 @@ int main(int argc, char** argv) {
     options.port = port;
     strata::HttpServer server(loop, options);
     strata::fake::FakeApis apis(record, timeline);
-    server.route_prefix("*", "/", [&](const strata::HttpRequest& req, strata::HttpResponder respond) {
-        respond(apis.handle(req));
-    });
+    server.route_prefix("*", "/",
+                        [&](const strata::HttpRequest& req, strata::HttpResponder respond) {
+                            respond(apis.handle(req));
+                        });
     if (auto ok = server.listen(); !ok) {
         std::cerr << "strata-fake-api: " << ok.error().message << '\n';
         return 1;

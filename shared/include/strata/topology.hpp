@@ -1,6 +1,8 @@
 // The queues of the pipeline and what is bound to them. Every daemon declares all of them (the
 // framework adds those a service does not consume), so a message published before its consumer
 // first started is kept, never returned as unroutable.
+// The names are those on the default exchange "strata"; on exchange X the broker's queue is
+// "X.<rest>" (e.g. "X.planner"), so pipelines sharing a broker keep apart (amqp_connection.cpp).
 #pragma once
 
 #include <vector>

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Checks that the JSON Schemas in schemas/ accept what the C++ code emits, and still accept the
+# hand-written samples and reject the negative ones.
+#
+#   tests/schema/check-emitted.sh BUILD_BIN_DIR
+#
+# BUILD_BIN_DIR holds strata_emit_samples. Installs tests/schema/node_modules with `npm ci` when
+# it is missing (package-lock.json pins ajv). Exits non-zero when any check fails.
+set -euo pipefail
+
+die() { echo "check-emitted: $*" >&2; exit 1; }
+
+[[ $# -eq 1 ]] || { echo "usage: $0 BUILD_BIN_DIR" >&2; exit 2; }
+BIN=$1
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+SCHEMAS="$ROOT/schemas"
+EMIT="$BIN/strata_emit_samples"
+
+[[ -x $EMIT ]] || die "no $EMIT: build the target strata_emit_samples first"
+command -v node >/dev/null || die "node is not installed"
+
+if [[ ! -d $HERE/node_modules/ajv || ! -d $HERE/node_modules/ajv-formats ]]; then
+    command -v npm >/dev/null || die "tests/schema/node_modules is missing and npm is not installed"
+    echo "check-emitted: installing tests/schema/node_modules (npm ci)"
+    (cd "$HERE" && npm ci --no-audit --no-fund) || die "npm ci in $HERE failed"
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/strata-emitted-XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+"$EMIT" "$TMP"
+# Every message type with a schema must have been emitted at least once.
+for schema in "$SCHEMAS"/*.schema.json; do
+    type=$(basename "$schema" .schema.json)
+    case $type in common | envelope) continue ;; esac
+    compgen -G "$TMP/$type.emitted-*.json" >/dev/null ||
+        die "strata_emit_samples wrote no $type message (every schema needs an emitted sample)"
+done
+
+status=0
+run() {
+    echo "== $*"
+    node "$HERE/validate.mjs" "$@" || status=1
+}
+run "$SCHEMAS" "$TMP"
+run "$SCHEMAS" "$HERE/samples"
+run --expect-invalid "$SCHEMAS" "$HERE/invalid"
+
+if ((status == 0)); then
+    echo "check-emitted: schemas accept every emitted message and sample, reject every invalid one"
+else
+    echo "check-emitted: FAILED (see FAIL lines above)"
+fi
+exit "$status"

@@ -50,8 +50,14 @@ void JobRunner::abort() {
 }
 
 void JobRunner::report(const std::string& state, std::string detail) {
-    JobState s{job_.job_id, job_.deployment_id, job_.fencing_token, executor_id_, state,
-               plan_,       std::move(detail)};
+    JobState s;
+    s.job_id = job_.job_id;
+    s.deployment_id = job_.deployment_id;
+    s.fencing_token = job_.fencing_token;
+    s.executor_id = executor_id_;
+    s.state = state;
+    s.plan = plan_;
+    s.detail = std::move(detail);
     if (on_state_) on_state_(std::move(s));
 }
 

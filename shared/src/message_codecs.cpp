@@ -1,222 +1,109 @@
 #include "message_codecs.hpp"
 
+#include "message_fields.hpp"
+
 namespace strata::detail {
 namespace {
 
 using nlohmann::json;
 
-json repo_json(const RepoRef& r) {
-    return {{"full_name", r.full_name},
-            {"clone_url", r.clone_url},
-            {"default_branch", r.default_branch},
-            {"installation_id", r.installation_id}};
-}
+// Writes a payload's fields into a JSON object.
+struct Writer {
+    json& out;
 
-RepoRef read_repo(FieldReader& parent) {
-    RepoRef r;
-    if (const auto* obj = parent.object("repo")) {
-        FieldReader f(*obj, parent.at("repo"));
-        r.full_name = f.str("full_name", false);
-        r.clone_url = f.str("clone_url", false);
-        r.default_branch = f.str("default_branch");
-        r.installation_id = f.integer("installation_id");
-        parent.absorb(f);
+    template <class T>
+    void operator()(const char* key, const T& value, Rule = {}) {
+        out[key] = encode_value(value);
     }
-    return r;
-}
-
-json root_json(const RootRef& r) {
-    return {{"name", r.name},
-            {"dir", r.dir},
-            {"workspace", r.workspace},
-            {"terraform_version", r.terraform_version}};
-}
-
-RootRef read_root(FieldReader& parent) {
-    RootRef r;
-    if (const auto* obj = parent.object("root")) {
-        FieldReader f(*obj, parent.at("root"));
-        r.name = f.str("name", false);
-        r.dir = f.str("dir", false);
-        r.workspace = f.str("workspace", false);
-        r.terraform_version = f.str("terraform_version");
-        parent.absorb(f);
+    template <class T>
+    void operator()(const char* key, const std::optional<T>& value, Rule = {}) {
+        if (value) out[key] = encode_value(*value);  // absent optionals are omitted
     }
-    return r;
-}
 
-json plan_json(const PlanSummary& p) {
-    return {{"add", p.add},
-            {"change", p.change},
-            {"destroy", p.destroy},
-            {"replace", p.replace},
-            {"import", p.import},
-            {"move", p.move},
-            {"resources", p.resources}};
-}
+    template <class T>
+    static json encode_value(const T& value) {
+        if constexpr (std::is_same_v<T, std::string> || std::is_arithmetic_v<T> ||
+                      std::is_same_v<T, std::vector<std::string>>) {
+            return value;
+        } else if constexpr (requires { value.begin(); }) {
+            json array = json::array();
+            for (const auto& item : value) array.push_back(encode_value(item));
+            return array;
+        } else {
+            json object = json::object();
+            Writer nested{object};
+            fields(nested, value);
+            return object;
+        }
+    }
+};
 
-std::optional<PlanSummary> read_plan(FieldReader& parent) {
-    const auto* obj = parent.object("plan", false);
-    if (!obj) return std::nullopt;
-    FieldReader f(*obj, parent.at("plan"));
-    PlanSummary p;
-    p.add = static_cast<int>(f.integer("add"));
-    p.change = static_cast<int>(f.integer("change"));
-    p.destroy = static_cast<int>(f.integer("destroy"));
-    p.replace = static_cast<int>(f.integer("replace"));
-    p.import = static_cast<int>(f.integer("import"));
-    p.move = static_cast<int>(f.integer("move"));
-    p.resources = f.strings("resources");
-    parent.absorb(f);
-    return p;
-}
+// Reads and validates a payload's fields; the first problem is kept in the FieldReader.
+struct Reader {
+    FieldReader& f;
+
+    void operator()(const char* key, std::string& value, Rule rule = {}) {
+        value = f.str(key, !rule.required);
+        if (!f.ok() || !rule.one_of) return;
+        for (const auto& allowed : *rule.one_of)
+            if (value == allowed) return;
+        f.fail(f.at(key), "unexpected value '" + value + "'");
+    }
+    void operator()(const char* key, long long& value, Rule = {}) { value = f.integer(key); }
+    void operator()(const char* key, int& value, Rule = {}) {
+        long long v = f.integer(key);
+        if (v < INT32_MIN || v > INT32_MAX) f.fail(f.at(key), "out of range");
+        value = static_cast<int>(v);
+    }
+    void operator()(const char* key, bool& value, Rule = {}) { value = f.boolean(key); }
+    void operator()(const char* key, std::vector<std::string>& value, Rule = {}) {
+        value = f.strings(key);
+    }
+    template <class T>
+    void operator()(const char* key, std::optional<T>& value, Rule = {}) {
+        const auto* obj = f.object(key, false);
+        if (!obj) return;
+        value.emplace();
+        read_object(*obj, f.at(key), *value);
+    }
+    template <class T>
+    void operator()(const char* key, std::vector<T>& value, Rule = {}) {
+        const auto* array = f.array(key);
+        if (!array) return;
+        for (const auto& item : *array) read_object(item, f.at(key) + "[]", value.emplace_back());
+    }
+    template <class T>
+    void operator()(const char* key, T& value, Rule = {}) {
+        if (const auto* obj = f.object(key)) read_object(*obj, f.at(key), value);
+    }
+
+    template <class T>
+    void read_object(const json& object, const std::string& path, T& value) {
+        FieldReader nested_reader(object, path);
+        Reader nested{nested_reader};
+        fields(nested, value);
+        f.absorb(nested_reader);
+    }
+};
 
 }  // namespace
 
-// ---- event.push ----
-template <>
-json Codec<PushEvent>::to_json(const PushEvent& p) {
-    return {{"repo", repo_json(p.repo)}, {"ref", p.ref},       {"before", p.before},
-            {"after", p.after},          {"pusher", p.pusher}, {"forced", p.forced}};
-}
-template <>
-PushEvent Codec<PushEvent>::from_json(FieldReader& f) {
-    PushEvent p;
-    p.repo = read_repo(f);
-    p.ref = f.str("ref", false);
-    p.before = f.str("before", false);
-    p.after = f.str("after", false);
-    p.pusher = f.str("pusher");
-    p.forced = f.boolean("forced");
-    return p;
-}
-
-// ---- deploy.requested ----
-template <>
-json Codec<DeployRequested>::to_json(const DeployRequested& p) {
-    return {{"repo", repo_json(p.repo)},
-            {"root", root_json(p.root)},
-            {"revision", p.revision},
-            {"ref", p.ref},
-            {"trigger", p.trigger},
-            {"user", p.user},
-            {"upstream_roots", p.upstream_roots}};
-}
-template <>
-DeployRequested Codec<DeployRequested>::from_json(FieldReader& f) {
-    DeployRequested p;
-    p.repo = read_repo(f);
-    p.root = read_root(f);
-    p.revision = f.str("revision", false);
-    p.ref = f.str("ref");
-    p.trigger = f.one_of("trigger", {"merge", "manual"});
-    p.user = f.str("user");
-    p.upstream_roots = f.strings("upstream_roots");
-    return p;
-}
-
-// ---- job.run ----
-template <>
-json Codec<JobRun>::to_json(const JobRun& p) {
-    return {{"job_id", p.job_id},
-            {"deployment_id", p.deployment_id},
-            {"kind", p.kind},
-            {"repo", repo_json(p.repo)},
-            {"root", root_json(p.root)},
-            {"revision", p.revision},
-            {"fencing_token", p.fencing_token},
-            {"last_attempted_revision", p.last_attempted_revision},
-            {"needs_review", p.needs_review}};
-}
-template <>
-JobRun Codec<JobRun>::from_json(FieldReader& f) {
-    JobRun p;
-    p.job_id = f.str("job_id", false);
-    p.deployment_id = f.str("deployment_id", false);
-    p.kind = f.one_of("kind", {"deploy", "plan", "apply"});
-    p.repo = read_repo(f);
-    p.root = read_root(f);
-    p.revision = f.str("revision", false);
-    p.fencing_token = f.integer("fencing_token");
-    p.last_attempted_revision = f.str("last_attempted_revision");
-    p.needs_review = f.boolean("needs_review");
-    return p;
-}
-
-// ---- job.state ----
-template <>
-json Codec<JobState>::to_json(const JobState& p) {
-    json j = {{"job_id", p.job_id},
-              {"deployment_id", p.deployment_id},
-              {"fencing_token", p.fencing_token},
-              {"executor_id", p.executor_id},
-              {"state", p.state},
-              {"detail", p.detail}};
-    if (p.plan) j["plan"] = plan_json(*p.plan);
-    return j;
-}
-template <>
-JobState Codec<JobState>::from_json(FieldReader& f) {
-    JobState p;
-    p.job_id = f.str("job_id", false);
-    p.deployment_id = f.str("deployment_id", false);
-    p.fencing_token = f.integer("fencing_token");
-    p.executor_id = f.str("executor_id", false);
-    p.state = f.one_of("state", {"planning", "planned", "awaiting_review", "applying", "succeeded",
-                                 "failed", "timed_out"});
-    p.plan = read_plan(f);
-    p.detail = f.str("detail");
-    return p;
-}
-
-// ---- deployment.state ----
-template <>
-json Codec<DeploymentState>::to_json(const DeploymentState& p) {
-    json queue = json::array();
-    for (const auto& q : p.queue_ahead)
-        queue.push_back(
-            {{"deployment_id", q.deployment_id}, {"revision", q.revision}, {"trigger", q.trigger}});
-    json j = {{"deployment_id", p.deployment_id},
-              {"seq", p.seq},
-              {"repo", repo_json(p.repo)},
-              {"root", root_json(p.root)},
-              {"revision", p.revision},
-              {"kind", p.kind},
-              {"trigger", p.trigger},
-              {"user", p.user},
-              {"state", p.state},
-              {"reason", p.reason},
-              {"queue_ahead", std::move(queue)},
-              {"log_url", p.log_url},
-              {"updated_at", p.updated_at}};
-    if (p.plan) j["plan"] = plan_json(*p.plan);
-    return j;
-}
-template <>
-DeploymentState Codec<DeploymentState>::from_json(FieldReader& f) {
-    DeploymentState p;
-    p.deployment_id = f.str("deployment_id", false);
-    p.seq = f.integer("seq");
-    p.repo = read_repo(f);
-    p.root = read_root(f);
-    p.revision = f.str("revision", false);
-    p.kind = f.one_of("kind", {"deploy", "plan"});
-    p.trigger = f.one_of("trigger", {"merge", "manual"});
-    p.user = f.str("user");
-    p.state = f.str("state", false);
-    p.reason = f.str("reason");
-    p.plan = read_plan(f);
-    if (const auto* queue = f.array("queue_ahead")) {
-        for (const auto& item : *queue) {
-            FieldReader q(item, f.at("queue_ahead[]"));
-            p.queue_ahead.push_back(
-                {q.str("deployment_id", false), q.str("revision"), q.str("trigger")});
-            f.absorb(q);
-        }
+#define STRATA_CODEC(T)                              \
+    template <>                                      \
+    json Codec<T>::to_json(const T& payload) {       \
+        json out = json::object();                   \
+        Writer writer{out};                          \
+        fields(writer, payload);                     \
+        return out;                                  \
+    }                                                \
+    template <>                                      \
+    T Codec<T>::from_json(FieldReader& f) {          \
+        T payload;                                   \
+        Reader reader{f};                            \
+        fields(reader, payload);                     \
+        return payload;                              \
     }
-    p.log_url = f.str("log_url");
-    p.updated_at = f.str("updated_at");
-    return p;
-}
+STRATA_MESSAGE_TYPES(STRATA_CODEC)
+#undef STRATA_CODEC
 
 }  // namespace strata::detail

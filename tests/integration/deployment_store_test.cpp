@@ -68,6 +68,7 @@ protected:
                    fence,
                    "executor-1",
                    state,
+                   "",
                    std::move(plan),
                    detail};
         std::optional<Result<Transition>> out;

@@ -96,27 +96,27 @@ void emit_all(Writer& w) {
 
     // job.run: scheduler, a deploy with a last attempt and a first apply without one.
     JobRun deploy{"job-7f3a", "dep-1a2b", "deploy", repo(), root("app", "live/app", "1.6.6"),
-                  kAfter,     17,         kBefore,  false};
+                  kAfter,     17,         kBefore,  0};
     auto job_msg = make_message(deploy, Origin{"scheduler", delivery, merge_msg.envelope.id});
     w.write(job_msg);
     JobRun apply{"job-7f3b", "dep-1a2b", "apply", repo(), root("app", "live/app"),
-                 kAfter,     18,         "",      true};
+                 kAfter,     18,         "",      0};
     w.write(make_message(apply, Origin{"scheduler", delivery, merge_msg.envelope.id}));
-    JobRun plan_only{"job-7f3c", "dep-9c8d", "plan", repo(), root(".", "."), kAfter, 0, "", false};
+    JobRun plan_only{"job-7f3c", "dep-9c8d", "plan", repo(), root(".", "."), kAfter, 0, "", 0};
     w.write(make_message(plan_only, Origin{"scheduler", delivery, merge_msg.envelope.id}));
 
     // job.state: executor, with the plan absent (planning, failed) and present (planned, done).
     const Origin from_executor{"executor", delivery, job_msg.envelope.id};
     w.write(make_message(
-        JobState{"job-7f3a", "dep-1a2b", 17, "executor-1", "planning", std::nullopt, ""},
+        JobState{"job-7f3a", "dep-1a2b", 17, "executor-1", "planning", "", std::nullopt, ""},
         from_executor));
-    w.write(make_message(JobState{"job-7f3a", "dep-1a2b", 17, "executor-1", "planned", plan(),
+    w.write(make_message(JobState{"job-7f3a", "dep-1a2b", 17, "executor-1", "planned", "", plan(),
                                   "Plan: 3 to add, 1 to change, 2 to destroy."},
                          from_executor));
-    w.write(make_message(JobState{"job-7f3a", "dep-1a2b", 17, "executor-1", "failed", std::nullopt,
+    w.write(make_message(JobState{"job-7f3a", "dep-1a2b", 17, "executor-1", "failed", "", std::nullopt,
                                   "Error: Invalid reference (token ***)"},
                          from_executor));
-    w.write(make_message(JobState{"job-7f3a", "dep-1a2b", 17, "executor-1", "succeeded",
+    w.write(make_message(JobState{"job-7f3a", "dep-1a2b", 17, "executor-1", "succeeded", "",
                                   PlanSummary{}, "Apply complete! Resources: 0 added."},
                          from_executor));
 

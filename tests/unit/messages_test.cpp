@@ -92,7 +92,7 @@ DeployRequested deploy_requested() {
 }
 
 JobRun job_run() {
-    return {"dep-1:3", "dep-1", "apply", repo(), root(), "abc123", 3, "def456", true};
+    return {"dep-1:3", "dep-1", "apply", repo(), root(), "abc123", 3, "def456", 0, 2};
 }
 
 TEST(Messages, PushEventRoundTrips) {
@@ -132,11 +132,11 @@ TEST(Messages, JobRunRoundTrips) {
     EXPECT_EQ(m.payload.revision, p.revision);
     EXPECT_EQ(m.payload.fencing_token, 3);
     EXPECT_EQ(m.payload.last_attempted_revision, "def456");
-    EXPECT_TRUE(m.payload.needs_review);
+    EXPECT_EQ(m.payload.attempt, p.attempt);
 }
 
 TEST(Messages, JobStateRoundTripsWithAndWithoutAPlan) {
-    JobState with{"dep-1:3", "dep-1", 3, "executor-a", "planned", plan(), "tail of output"};
+    JobState with{"dep-1:3", "dep-1", 3, "executor-a", "planned", "ahead", plan(), "tail of output"};
     auto m = round_trip(with);
     EXPECT_EQ(m.envelope.type, "job.state");
     EXPECT_EQ(m.payload.job_id, with.job_id);
@@ -147,7 +147,7 @@ TEST(Messages, JobStateRoundTripsWithAndWithoutAPlan) {
     EXPECT_EQ(m.payload.detail, "tail of output");
     expect_same(m.payload.plan, with.plan);
 
-    JobState without{"dep-1:3", "dep-1", 3, "executor-a", "failed", std::nullopt, "boom"};
+    JobState without{"dep-1:3", "dep-1", 3, "executor-a", "failed", "", std::nullopt, "boom"};
     auto n = round_trip(without);
     EXPECT_FALSE(n.payload.plan.has_value());
     EXPECT_EQ(n.payload.state, "failed");
@@ -243,10 +243,10 @@ TEST(Messages, DecodeErrorNamesAFieldOfTheWrongType) {
     EXPECT_EQ(r.error().message, "decoding job.run: payload.fencing_token: expected an integer");
 
     auto doc2 = encoded(job_run());
-    doc2["payload"]["needs_review"] = 1;
+    doc2["payload"]["kind"] = "destroy";
     auto r2 = decode<JobRun>(doc2.dump());
     ASSERT_FALSE(r2.ok());
-    EXPECT_EQ(r2.error().message, "decoding job.run: payload.needs_review: expected true or false");
+    EXPECT_EQ(r2.error().message, "decoding job.run: payload.kind: unexpected value 'destroy'");
 }
 
 TEST(Messages, DecodeErrorNamesAnEmptyRequiredField) {
@@ -285,7 +285,7 @@ TEST(Messages, DecodeErrorNamesABadQueueEntry) {
 }
 
 TEST(Messages, DecodeErrorNamesABadPlanField) {
-    JobState s{"j", "d", 1, "e", "planned", plan(), ""};
+    JobState s{"j", "d", 1, "e", "planned", "", plan(), ""};
     auto doc = encoded(s);
     doc["payload"]["plan"]["add"] = "one";
     auto r = decode<JobState>(doc.dump());

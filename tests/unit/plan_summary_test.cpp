@@ -74,7 +74,7 @@ TEST(PlanSummary, SensitiveValuesNeverAppearInTheSummary) {
     auto s = summarize_plan(read_plan("sensitive.plan.json"));
     ASSERT_TRUE(s.ok()) << s.error().message;
     expect_counts(*s, {1, 1, 0, 0, 0, 0});
-    JobState state{"j", "d", 1, "e", "planned", *s, ""};
+    JobState state{"j", "d", 1, "e", "planned", "", *s, ""};
     auto encoded = encode(make_message(state, Origin{"executor", "c", ""}));
     for (const char* secret :
          {"hunter2-Sup3rSecret!", "sk_live_OLDOLDOLD1234567890", "sk_live_NEWNEWNEW0987654321"})

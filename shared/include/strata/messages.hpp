@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "strata/events.hpp"
+#include "strata/payloads.hpp"
 #include "strata/result.hpp"
 
 namespace strata {
@@ -20,107 +22,6 @@ struct Envelope {
     std::string causation_id;    // id of the message this one was produced from ("" for roots)
     std::string produced_at;     // RFC 3339 UTC with milliseconds
     std::string producer;        // "ingest", "planner", ...
-};
-
-// ---- payloads -------------------------------------------------------------------------------
-
-struct RepoRef {
-    std::string full_name;  // "acme/infra"
-    std::string clone_url;
-    std::string default_branch;
-    long long installation_id = 0;  // 0: none
-};
-
-// event.push: a branch or tag was pushed.
-struct PushEvent {
-    static constexpr std::string_view kType = "event.push";
-    static constexpr int kVersion = 1;
-    RepoRef repo;
-    std::string ref;     // "refs/heads/main"
-    std::string before;  // all zeros for a new branch
-    std::string after;   // all zeros for a deleted branch
-    std::string pusher;
-    bool forced = false;
-};
-
-struct RootRef {
-    std::string name;
-    std::string dir;
-    std::string workspace = "default";
-    std::string terraform_version;  // "" = default binary
-};
-
-// deploy.requested: planner -> scheduler, one per affected root of a default-branch commit.
-struct DeployRequested {
-    static constexpr std::string_view kType = "deploy.requested";
-    static constexpr int kVersion = 1;
-    RepoRef repo;
-    RootRef root;
-    std::string revision;
-    std::string ref;
-    std::string trigger;  // "merge" | "manual"
-    std::string user;
-    std::vector<std::string> upstream_roots;  // roots of the same revision that must deploy first
-};
-
-struct PlanSummary {
-    int add = 0, change = 0, destroy = 0, replace = 0, import = 0, move = 0;
-    std::vector<std::string> resources;  // addresses with their action, e.g. "+ aws_s3_bucket.a"
-    bool has_changes() const { return add + change + destroy + replace + import + move > 0; }
-};
-
-// job.run: scheduler -> executors (shared work queue, or one executor's own queue).
-struct JobRun {
-    static constexpr std::string_view kType = "job.run";
-    static constexpr int kVersion = 1;
-    std::string job_id;
-    std::string deployment_id;
-    std::string kind;  // "deploy": plan then apply when no review is needed; "plan"; "apply"
-    RepoRef repo;
-    RootRef root;
-    std::string revision;
-    long long fencing_token = 0;
-    std::string last_attempted_revision;  // "" when none
-    bool needs_review = false;
-};
-
-// job.state: executor -> scheduler, every step of a job.
-struct JobState {
-    static constexpr std::string_view kType = "job.state";
-    static constexpr int kVersion = 1;
-    std::string job_id;
-    std::string deployment_id;
-    long long fencing_token = 0;
-    std::string executor_id;
-    std::string state;  // planning | planned | applying | succeeded | failed | timed_out
-    std::optional<PlanSummary> plan;
-    std::string detail;  // error text or output tail, secrets redacted
-};
-
-struct QueueEntry {
-    std::string deployment_id;
-    std::string revision;
-    std::string trigger;
-};
-
-// deployment.state: scheduler -> notifier, every state change of a deployment.
-struct DeploymentState {
-    static constexpr std::string_view kType = "deployment.state";
-    static constexpr int kVersion = 1;
-    std::string deployment_id;
-    long long seq = 0;  // increases with every change of this deployment
-    RepoRef repo;
-    RootRef root;
-    std::string revision;
-    std::string kind;  // "deploy" | "plan"
-    std::string trigger;
-    std::string user;
-    std::string state;  // queued | planning | awaiting_review | applying | succeeded | failed ...
-    std::string reason;
-    std::optional<PlanSummary> plan;
-    std::vector<QueueEntry> queue_ahead;
-    std::string log_url;
-    std::string updated_at;
 };
 
 // ---- encoding -------------------------------------------------------------------------------

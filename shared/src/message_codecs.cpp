@@ -88,20 +88,20 @@ struct Reader {
 
 }  // namespace
 
-#define STRATA_CODEC(T)                              \
-    template <>                                      \
-    json Codec<T>::to_json(const T& payload) {       \
-        json out = json::object();                   \
-        Writer writer{out};                          \
-        fields(writer, payload);                     \
-        return out;                                  \
-    }                                                \
-    template <>                                      \
-    T Codec<T>::from_json(FieldReader& f) {          \
-        T payload;                                   \
-        Reader reader{f};                            \
-        fields(reader, payload);                     \
-        return payload;                              \
+#define STRATA_CODEC(T)                        \
+    template <>                                \
+    json Codec<T>::to_json(const T& payload) { \
+        json out = json::object();             \
+        Writer writer{out};                    \
+        fields(writer, payload);               \
+        return out;                            \
+    }                                          \
+    template <>                                \
+    T Codec<T>::from_json(FieldReader& f) {    \
+        T payload;                             \
+        Reader reader{f};                      \
+        fields(reader, payload);               \
+        return payload;                        \
     }
 STRATA_MESSAGE_TYPES(STRATA_CODEC)
 #undef STRATA_CODEC

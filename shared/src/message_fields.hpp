@@ -11,7 +11,7 @@
 namespace strata::detail {
 
 struct Rule {
-    bool required = false;                        // strings: must not be empty
+    bool required = false;                             // strings: must not be empty
     const std::vector<std::string>* one_of = nullptr;  // strings: must be one of these
 };
 inline Rule required() { return {true, nullptr}; }
@@ -21,20 +21,19 @@ inline const std::vector<std::string> kDeployTriggers = {"merge", "manual"};
 inline const std::vector<std::string> kPlanTriggers = {"pull_request", "comment", "merge_group"};
 inline const std::vector<std::string> kAnyTrigger = {"merge", "manual", "pull_request", "comment",
                                                      "merge_group"};
-inline const std::vector<std::string> kJobKinds = {"deploy", "plan", "apply"};
+inline const std::vector<std::string> kJobKinds = {"deploy", "plan", "apply", "discard"};
 inline const std::vector<std::string> kDeploymentKinds = {"deploy", "plan"};
-inline const std::vector<std::string> kJobStates = {"started", "planning", "planned", "applying",
-                                                    "succeeded", "failed", "released"};
-inline const std::vector<std::string> kRevisionOrders = {"", "ahead", "behind", "identical",
-                                                         "diverged", "none"};
+inline const std::vector<std::string> kJobStates = {"started",   "planning", "planned", "applying",
+                                                    "succeeded", "failed",   "released"};
+inline const std::vector<std::string> kRevisionOrders = {"",          "ahead",    "behind",
+                                                         "identical", "diverged", "none"};
 inline const std::vector<std::string> kDeploymentStates = {
-    "queued",   "locked",    "planning",  "awaiting_review", "confirmed",        "applying",
-    "succeeded", "failed",   "timed_out", "rejected",        "review_timed_out", "cancelled",
-    "skipped"};
+    "queued", "locked",    "planning", "awaiting_review",  "confirmed", "applying", "succeeded",
+    "failed", "timed_out", "rejected", "review_timed_out", "cancelled", "skipped"};
 inline const std::vector<std::string> kCommentCommands = {"plan", "apply", "unlock"};
 inline const std::vector<std::string> kCheckRunActions = {"requested_action", "rerequested"};
-inline const std::vector<std::string> kRequests = {"deploy", "rerun", "confirm", "reject", "unlock",
-                                                   "plan"};
+inline const std::vector<std::string> kRequests = {"deploy", "rerun",  "confirm",
+                                                   "reject", "unlock", "plan"};
 
 // ---- shared parts ----
 template <class V, class T>
@@ -68,7 +67,7 @@ void fields(V& v, T& q) requires std::is_same_v<std::remove_const_t<T>, QueueEnt
     v("trigger", q.trigger);
 }
 
-#define STRATA_FIELDS(Type) \
+#define STRATA_FIELDS(Type)     \
     template <class V, class T> \
     void fields(V& v, T& p) requires std::is_same_v<std::remove_const_t<T>, Type>
 

@@ -40,9 +40,9 @@ struct DeployRequested {
     std::string trigger;  // "merge" | "manual"
     std::string user;
     std::vector<std::string> upstream_roots;  // roots of the same revision that must deploy first
-    bool rerun = false;   // a re-run of a check run or suite (manual)
-    bool force = false;   // manual deploy asked to skip the revision-order check
-    std::string reason;   // why a person asked for it
+    bool rerun = false;                       // a re-run of a check run or suite (manual)
+    bool force = false;  // manual deploy asked to skip the revision-order check
+    std::string reason;  // why a person asked for it
 };
 
 // plan.requested: planner -> scheduler, one per root a pull request (or merge group) touches.
@@ -109,15 +109,17 @@ struct RequestRefused {
     std::string deployment_id;  // the deployment concerned, when there is one
 };
 
-// job.run: scheduler -> executors. "deploy" and "plan" go to the shared work queue;
-// "apply" (of a held plan) to the queue of the executor holding it (routing key
-// job.run.<executor id>).
+// job.run: scheduler -> executors (protocol: docs/job-protocol.md). "deploy" and "plan" go to
+// the shared work queue; "apply" and "discard" (of a held plan) to the queue of the executor
+// holding it (routing key job.run.<executor id>).
 struct JobRun {
     static constexpr std::string_view kType = "job.run";
     static constexpr int kVersion = 1;
     std::string job_id;
     std::string deployment_id;
-    std::string kind;  // "deploy": plan and hold | "plan": pull-request plan | "apply"
+    // "deploy": plan and hold the plan | "plan": pull-request plan | "apply": the held plan |
+    // "discard": drop the held plan and its work dir (rejected, review timed out)
+    std::string kind;
     RepoRef repo;
     RootRef root;
     std::string revision;
@@ -172,7 +174,7 @@ struct DeploymentState {
     std::string updated_at;
     long long pull_number = 0;
     bool force = false;
-    std::string revision_order;           // as the executor found it ("" before)
+    std::string revision_order;            // as the executor found it ("" before)
     std::vector<std::string> approved_by;  // who confirmed
     std::string approved_at;
     std::string unlocked_by;

@@ -5,19 +5,45 @@
 // "X.<rest>" (e.g. "X.planner"), so pipelines sharing a broker keep apart (amqp_connection.cpp).
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "strata/amqp.hpp"
 
 namespace strata::topology {
 
-inline QueueSpec planner() { return {"strata.planner", {"event.push"}, 20, 8, true}; }
+// Repository events and deploy triggers: the planner turns them into work per root.
+inline QueueSpec planner() {
+    return {"strata.planner",
+            {"event.push", "event.pull_request", "event.check_run", "event.check_suite",
+             "event.issue_comment", "event.merge_group", "event.installation", "event.ping",
+             "trigger.deploy"},
+            20,
+            8,
+            true};
+}
+// Work requests, executor reports, and the requests that steer queues (buttons, comments, CLI).
 inline QueueSpec scheduler() {
-    return {"strata.scheduler", {"deploy.requested", "job.state"}, 20, 32, true};
+    return {"strata.scheduler",
+            {"deploy.requested", "plan.requested", "plan.cancelled", "job.state", "trigger.unlock",
+             "trigger.confirm", "trigger.reject", "event.check_run", "event.issue_comment"},
+            20,
+            32,
+            true};
 }
 // Shared work queue of the executors; prefetch 1 per job slot.
 inline QueueSpec executor_work() { return {"strata.executor.work", {"job.run"}, 5, 1, true}; }
-inline QueueSpec notifier() { return {"strata.notifier", {"deployment.state"}, 50, 16, true}; }
+// One executor's own queue, for the apply of a plan it holds (routing key job.run.<id>).
+inline QueueSpec executor_own(const std::string& executor_id) {
+    return {"strata.executor." + executor_id, {"job.run." + executor_id}, 5, 1, true};
+}
+inline QueueSpec notifier() {
+    return {"strata.notifier",
+            {"deployment.state", "config.invalid", "root.deleted", "request.refused"},
+            50,
+            16,
+            true};
+}
 
 inline std::vector<QueueSpec> all() {
     return {planner(), scheduler(), executor_work(), notifier()};

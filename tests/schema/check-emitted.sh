@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Checks that the JSON Schemas in schemas/ accept what the C++ code emits, and still accept the
-# hand-written samples and reject the negative ones.
+# Checks that the JSON Schemas in schemas/ accept what the C++ code emits (at least one message of
+# every type), and still accept the hand-written samples and reject the negative ones.
 #
 #   tests/schema/check-emitted.sh BUILD_BIN_DIR
 #
@@ -30,13 +30,19 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/strata-emitted-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
 "$EMIT" "$TMP"
-# Every message type with a schema must have been emitted at least once.
+# Every message type with a schema must have been emitted at least once, and have a hand-written
+# sample. (An emitted or sample file without a schema fails in validate.mjs.)
+types=0
 for schema in "$SCHEMAS"/*.schema.json; do
     type=$(basename "$schema" .schema.json)
     case $type in common | envelope) continue ;; esac
+    types=$((types + 1))
     compgen -G "$TMP/$type.emitted-*.json" >/dev/null ||
         die "strata_emit_samples wrote no $type message (every schema needs an emitted sample)"
+    compgen -G "$HERE/samples/$type.*.json" >/dev/null ||
+        die "tests/schema/samples has no $type.*.json (every schema needs a hand-written sample)"
 done
+echo "check-emitted: $types message types, each emitted and sampled"
 
 status=0
 run() {

@@ -12,11 +12,11 @@
 namespace strata::bench {
 
 class RatioReporter : public benchmark::ConsoleReporter {
-  public:
+public:
     void ReportRuns(const std::vector<Run>& runs) override;
     void Finalize() override;
 
-  private:
+private:
     struct Figure {
         double ns_per_op = 0;
         double items_per_second = 0;

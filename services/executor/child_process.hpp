@@ -32,7 +32,7 @@ struct ProcessExit {
 };
 
 class ChildProcess {
-  public:
+public:
     using LineHandler = std::function<void(std::string_view line, bool is_stderr)>;
     using ExitHandler = std::function<void(ProcessExit)>;
 
@@ -47,7 +47,7 @@ class ChildProcess {
     struct Impl;
     explicit ChildProcess(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-  private:
+private:
     std::shared_ptr<Impl> impl_;
 };
 

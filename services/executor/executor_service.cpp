@@ -20,7 +20,7 @@ struct ExecutorConfig {
 };
 
 class ExecutorService : public Service {
-  public:
+public:
     explicit ExecutorService(ExecutorConfig config)
         : config_(std::move(config)), mirrors_(config_.cache_dir) {}
 
@@ -44,7 +44,7 @@ class ExecutorService : public Service {
         if (running_.empty()) std::exchange(done_, nullptr)();
     }
 
-  private:
+private:
     struct Running {
         std::shared_ptr<JobRunner> runner;
         std::shared_ptr<DeliveryControl> control;

@@ -28,7 +28,7 @@ struct TerraformSettings {
 };
 
 class JobRunner : public std::enable_shared_from_this<JobRunner> {
-  public:
+public:
     using StateCallback = std::function<void(JobState)>;
 
     JobRunner(Loop& loop, MirrorCache& mirrors, TerraformSettings settings, std::string work_root,
@@ -41,7 +41,7 @@ class JobRunner : public std::enable_shared_from_this<JobRunner> {
     void abort();
     bool aborted() const { return aborted_; }
 
-  private:
+private:
     void checkout();
     void run_step(std::vector<std::string> args, std::function<void(int exit_code)> next);
     void after_plan(int exit_code);

@@ -14,7 +14,7 @@ struct IngestConfig {
 };
 
 class IngestService : public Service {
-  public:
+public:
     explicit IngestService(IngestConfig config) : config_(std::move(config)) {}
 
     Result<void> setup(DaemonContext& ctx) override {
@@ -31,7 +31,7 @@ class IngestService : public Service {
         maybe_done();
     }
 
-  private:
+private:
     Counter& events(const std::string& event, const std::string& outcome) {
         return ctx_->metrics.counter("strata_ingest_webhooks_total",
                                      "webhook deliveries by event and outcome",

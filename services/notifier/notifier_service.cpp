@@ -25,7 +25,7 @@ struct Work {
 };
 
 class NotifierService : public Service {
-  public:
+public:
     explicit NotifierService(NotifierConfig config) : config_(std::move(config)) {}
 
     Result<void> setup(DaemonContext& ctx) override {
@@ -43,7 +43,7 @@ class NotifierService : public Service {
         if (queues_.empty()) std::exchange(done_, nullptr)();
     }
 
-  private:
+private:
     std::string key(const std::string& what, const std::string& deployment) const {
         return config_.redis_prefix + ":notifier:" + what + ":" + deployment;
     }

@@ -17,7 +17,7 @@ struct PlanOutcome {
 };
 
 class PlannerService : public Service {
-  public:
+public:
     PlannerService(std::string cache_dir, std::string github_token)
         : mirrors_(std::move(cache_dir)), token_(std::move(github_token)) {}
 
@@ -35,7 +35,7 @@ class PlannerService : public Service {
         if (in_flight_ == 0) std::exchange(done_, nullptr)();
     }
 
-  private:
+private:
     void on_push(const Delivery& delivery, std::shared_ptr<DeliveryControl> control) {
         auto message = decode<PushEvent>(delivery.body);
         if (!message) {

@@ -34,7 +34,7 @@ struct DeploymentRecord {
 using TransitionCallback = std::function<void(Result<Transition>)>;
 
 class DeploymentStore {
-  public:
+public:
     DeploymentStore(RedisClient& redis, std::string prefix);
 
     static std::string root_key(const RepoRef& repo, const RootRef& root);  // "o/r||root"
@@ -46,7 +46,7 @@ class DeploymentStore {
     void describe(const std::string& deployment_id,
                   std::function<void(Result<DeploymentRecord>)> done);
 
-  private:
+private:
     RedisClient& redis_;
     std::string prefix_;
 };

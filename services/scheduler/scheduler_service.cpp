@@ -14,7 +14,7 @@ struct SchedulerConfig {
 };
 
 class SchedulerService : public Service {
-  public:
+public:
     explicit SchedulerService(SchedulerConfig config) : config_(std::move(config)) {}
 
     Result<void> setup(DaemonContext& ctx) override {
@@ -32,7 +32,7 @@ class SchedulerService : public Service {
         if (in_flight_ == 0) std::exchange(done_, nullptr)();
     }
 
-  private:
+private:
     void on_message(const Delivery& delivery, std::shared_ptr<DeliveryControl> control) {
         ++in_flight_;
         if (delivery.routing_key == DeployRequested::kType)

@@ -99,7 +99,8 @@ struct AmqpClient::Impl : std::enable_shared_from_this<AmqpClient::Impl> {
 
     void complete(PublishCallback cb, Result<void> result) {
         if (!cb) return;
-        loop.post([cb = std::move(cb), result = std::move(result)]() mutable { cb(std::move(result)); });
+        loop.post(
+            [cb = std::move(cb), result = std::move(result)]() mutable { cb(std::move(result)); });
     }
 
     void fail_all_pending(const std::string& why) {
@@ -126,7 +127,10 @@ class Control : public DeliveryControl {
 public:
     Control(std::weak_ptr<AmqpClient::Impl> impl, uint64_t generation, int channel, uint64_t tag,
             Delivery delivery)
-        : impl_(std::move(impl)), generation_(generation), channel_(channel), tag_(tag),
+        : impl_(std::move(impl)),
+          generation_(generation),
+          channel_(channel),
+          tag_(tag),
           delivery_(std::move(delivery)) {}
     ~Control() override {
         if (!settled_) {
@@ -276,8 +280,8 @@ bool AmqpClient::Impl::drain_commands() {
                                 std::make_move_iterator(batch.end()));
                 return false;
             }
-            pending.emplace(*tag, Pending{p->message.message_id, std::move(p->callback), p->deadline,
-                                          false, std::nullopt});
+            pending.emplace(*tag, Pending{p->message.message_id, std::move(p->callback),
+                                          p->deadline, false, std::nullopt});
         } else if (auto* s = std::get_if<SettleCmd>(&cmd)) {
             if (s->generation != generation) continue;  // that channel is gone: broker redelivers
             handle_settle(*s);
@@ -291,9 +295,14 @@ bool AmqpClient::Impl::drain_commands() {
 
 void AmqpClient::Impl::handle_settle(SettleCmd& s) {
     switch (s.action) {
-        case SettleAction::Ack: (void)conn.ack(s.channel, s.tag); return;
-        case SettleAction::Requeue: (void)conn.reject(s.channel, s.tag, true); return;
-        case SettleAction::DeadLetter: break;
+        case SettleAction::Ack:
+            (void)conn.ack(s.channel, s.tag);
+            return;
+        case SettleAction::Requeue:
+            (void)conn.reject(s.channel, s.tag, true);
+            return;
+        case SettleAction::DeadLetter:
+            break;
     }
     OutgoingMessage dead;
     dead.routing_key = s.delivery.queue;
@@ -316,8 +325,12 @@ void AmqpClient::Impl::handle_settle(SettleCmd& s) {
 void AmqpClient::Impl::handle_event(detail::InboundEvent& ev) {
     using Kind = detail::InboundEvent::Kind;
     switch (ev.kind) {
-        case Kind::Ack: confirm(ev.tag, ev.multiple, true); break;
-        case Kind::Nack: confirm(ev.tag, ev.multiple, false); break;
+        case Kind::Ack:
+            confirm(ev.tag, ev.multiple, true);
+            break;
+        case Kind::Nack:
+            confirm(ev.tag, ev.multiple, false);
+            break;
         case Kind::Returned:
             for (auto& [tag, p] : pending) {
                 if (!p.returned && p.message_id == ev.delivery.message_id) {
@@ -326,8 +339,11 @@ void AmqpClient::Impl::handle_event(detail::InboundEvent& ev) {
                 }
             }
             break;
-        case Kind::Delivered: deliver(ev); break;
-        default: break;
+        case Kind::Delivered:
+            deliver(ev);
+            break;
+        default:
+            break;
     }
 }
 
@@ -344,15 +360,19 @@ void AmqpClient::Impl::confirm(uint64_t tag, bool multiple, bool acked) {
         if (p.settle_on_confirm) {
             auto& s = *p.settle_on_confirm;
             if (s.generation == generation) {
-                if (ok) (void)conn.ack(s.channel, s.tag);
-                else (void)conn.reject(s.channel, s.tag, true);
+                if (ok)
+                    (void)conn.ack(s.channel, s.tag);
+                else
+                    (void)conn.reject(s.channel, s.tag, true);
             }
             continue;
         }
-        if (ok) complete(std::move(p.callback), {});
-        else complete(std::move(p.callback),
-                      make_error(p.returned ? "message was unroutable (no queue bound)"
-                                            : "broker refused the message (nack)"));
+        if (ok)
+            complete(std::move(p.callback), {});
+        else
+            complete(std::move(p.callback),
+                     make_error(p.returned ? "message was unroutable (no queue bound)"
+                                           : "broker refused the message (nack)"));
     }
 }
 
@@ -374,8 +394,8 @@ void AmqpClient::Impl::deliver(detail::InboundEvent& ev) {
     auto index = static_cast<std::size_t>(ev.channel - 2);
     if (index >= queues.size()) return;
     ev.delivery.queue = queues[index].name;
-    auto control = std::make_shared<Control>(weak_from_this(), generation, ev.channel, ev.tag,
-                                             ev.delivery);
+    auto control =
+        std::make_shared<Control>(weak_from_this(), generation, ev.channel, ev.tag, ev.delivery);
     loop.post([handler = handlers[index], delivery = std::move(ev.delivery),
                control = std::move(control)]() mutable {
         if (handler) handler(delivery, std::move(control));

@@ -40,7 +40,10 @@ std::string join(const std::string& prefix, const char* name) {
 
 std::string safe_dir_name(const std::string& repo) {
     std::string out;
-    for (char c : repo) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_') ? c : '+';
+    for (char c : repo)
+        out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_')
+                   ? c
+                   : '+';
     return out + ".git";
 }
 
@@ -49,9 +52,11 @@ struct FetchAuth {
     int attempts = 0;
 };
 
-int credentials(git_credential** out, const char*, const char*, unsigned int allowed, void* payload) {
+int credentials(git_credential** out, const char*, const char*, unsigned int allowed,
+                void* payload) {
     auto* auth = static_cast<FetchAuth*>(payload);
-    if (auth->token.empty() || !(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) || auth->attempts++ > 0)
+    if (auth->token.empty() || !(allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) ||
+        auth->attempts++ > 0)
         return GIT_PASSTHROUGH;
     return git_credential_userpass_plaintext_new(out, "x-access-token", auth->token.c_str());
 }
@@ -127,7 +132,8 @@ struct GitMirror::Impl {
                 if (git_tree_lookup(rt.out(), repo, git_tree_entry_id(re)) == 0)
                     list_all(rt.get(), path, ChangedPath::Kind::Added, out);
             } else if (re && !rtree) {
-                out.push_back({path, ltree ? ChangedPath::Kind::Added : ChangedPath::Kind::Modified});
+                out.push_back(
+                    {path, ltree ? ChangedPath::Kind::Added : ChangedPath::Kind::Modified});
             }
         }
         for (const auto& [name, re] : right) {
@@ -201,7 +207,7 @@ bool GitMirror::has_commit(const std::string& sha) const {
 }
 
 Result<std::vector<ChangedPath>> GitMirror::changed_paths(const std::string& from,
-                                                         const std::string& to) const {
+                                                          const std::string& to) const {
     auto b = impl_->tree_of(to);
     if (!b) return b.error();
     Tree right{*b};

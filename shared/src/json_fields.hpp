@@ -12,7 +12,8 @@ namespace strata::detail {
 // Reads fields of one object; the first problem is kept and reported by error().
 class FieldReader {
 public:
-    FieldReader(const nlohmann::json& object, std::string path) : object_(object), path_(std::move(path)) {
+    FieldReader(const nlohmann::json& object, std::string path)
+        : object_(object), path_(std::move(path)) {
         if (!object_.is_object()) fail(path_, "expected an object");
     }
 

@@ -37,7 +37,7 @@ int open_handles(Loop& loop) {
 }
 
 class RedisClientTest : public ::testing::Test {
-  protected:
+protected:
     // Connects a client and waits until it is healthy.
     std::unique_ptr<RedisClient> connect(const std::string& url) {
         auto client = std::make_unique<RedisClient>(loop, RedisOptions{url, 2s, 200ms});

@@ -22,7 +22,7 @@ int free_port();
 
 // A server started by tools/strata-servers. Move-only.
 class TestServer {
-  public:
+public:
     TestServer(TestServer&& other) noexcept;
     TestServer& operator=(TestServer&& other) noexcept;
     TestServer(const TestServer&) = delete;
@@ -38,11 +38,11 @@ class TestServer {
     // Stops it if running and starts it again on the same port with the same directory.
     void restart();
 
-  protected:
+protected:
     TestServer(std::string kind, std::string dir_prefix);
     void start();
 
-  private:
+private:
     void release();
 
     std::string kind_;  // "redis" or "rabbitmq": the strata-servers subcommand
@@ -52,20 +52,20 @@ class TestServer {
 };
 
 class RedisServer : public TestServer {
-  public:
+public:
     static RedisServer start();
     std::string url() const;  // redis://127.0.0.1:PORT
 
-  private:
+private:
     RedisServer();
 };
 
 class RabbitServer : public TestServer {
-  public:
+public:
     static RabbitServer start();
     std::string url() const;  // amqp://guest:guest@127.0.0.1:PORT/
 
-  private:
+private:
     RabbitServer();
 };
 

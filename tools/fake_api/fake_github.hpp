@@ -10,12 +10,12 @@
 namespace strata::fake {
 
 class FakeApis {
-  public:
+public:
     FakeApis(const std::string& record_path, const std::string& timeline_path);
 
     HttpResponse handle(const HttpRequest& req);
 
-  private:
+private:
     HttpResponse github(const HttpRequest& req);
     HttpResponse check_runs(const HttpRequest& req, const std::string& repo, const std::string& id);
     HttpResponse slack(const HttpRequest& req);

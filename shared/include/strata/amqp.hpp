@@ -71,7 +71,7 @@ struct Delivery {
 };
 
 class DeliveryControl {
-  public:
+public:
     virtual ~DeliveryControl() = default;
     virtual void ack() = 0;
     virtual void requeue() = 0;
@@ -82,7 +82,7 @@ using DeliveryHandler = std::function<void(const Delivery&, std::shared_ptr<Deli
 using PublishCallback = std::function<void(Result<void>)>;
 
 class AmqpClient {
-  public:
+public:
     AmqpClient(Loop& loop, AmqpOptions options);
     ~AmqpClient();  // stops the thread; pending publishes fail
     AmqpClient(const AmqpClient&) = delete;
@@ -106,7 +106,7 @@ class AmqpClient {
 
     struct Impl;  // opaque; public only so the delivery controls can refer to it
 
-  private:
+private:
     std::shared_ptr<Impl> impl_;
 };
 

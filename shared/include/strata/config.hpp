@@ -23,7 +23,7 @@ struct OptionSpec {
 };
 
 class Config {
-  public:
+public:
     const std::string& get(const std::string& key) const;  // unknown key: programming error
     Result<long long> get_int(const std::string& key) const;
     Result<bool> get_bool(const std::string& key) const;
@@ -38,7 +38,7 @@ class Config {
 
     std::vector<std::string> secret_values() const;
 
-  private:
+private:
     friend struct ConfigLoader;
     friend Result<struct ParsedCommandLine> parse_command_line(const std::vector<OptionSpec>&, int,
                                                                const char* const*,

@@ -31,7 +31,7 @@ struct DaemonContext {
 };
 
 class Service {
-  public:
+public:
     virtual ~Service() = default;
     // Declare queues (ctx.amqp.declare) and routes; nothing is connected yet.
     virtual Result<void> setup(DaemonContext& ctx) = 0;

@@ -17,7 +17,7 @@ struct ChangedPath {
 };
 
 class GitMirror {
-  public:
+public:
     // Opens the mirror of repo (e.g. "acme/infra") under cache_dir, creating a bare repository
     // when there is none. A mirror that does not open is removed and created afresh.
     static Result<GitMirror> open(const std::string& cache_dir, const std::string& repo,
@@ -46,7 +46,7 @@ class GitMirror {
 
     const std::string& path() const;
 
-  private:
+private:
     struct Impl;
     explicit GitMirror(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
@@ -57,7 +57,7 @@ bool is_zero_sha(const std::string& sha);
 // The mirrors of one cache directory, shared by the threads of a daemon: use() of one repository
 // is serialised (one fetch at a time), different repositories proceed in parallel. Blocking.
 class MirrorCache {
-  public:
+public:
     explicit MirrorCache(std::string cache_dir);
     ~MirrorCache();
 
@@ -67,7 +67,7 @@ class MirrorCache {
     Result<bool> use(const std::string& repo, const std::string& url, const std::string& want,
                      const std::string& token, const std::function<void(GitMirror&)>& fn);
 
-  private:
+private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -54,7 +54,7 @@ struct HttpServerOptions {
 };
 
 class HttpServer {
-  public:
+public:
     HttpServer(Loop& loop, HttpServerOptions options);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
@@ -73,7 +73,7 @@ class HttpServer {
     // Stops accepting, closes idle connections; in-flight requests still get their answer.
     void close();
 
-  private:
+private:
     struct Impl;
     std::shared_ptr<Impl> impl_;
 };

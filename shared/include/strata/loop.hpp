@@ -12,7 +12,7 @@ struct uv_loop_s;
 namespace strata {
 
 class Loop {
-  public:
+public:
     Loop();
     ~Loop();
     Loop(const Loop&) = delete;
@@ -35,7 +35,7 @@ class Loop {
     // Closes the loop's own handles and runs the loop until uv_loop_close succeeds.
     void close();
 
-  private:
+private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
@@ -43,7 +43,7 @@ class Loop {
 // A one-shot or repeating timer on the loop. Destroying it cancels it (the handle itself is
 // freed in its close callback).
 class Timer {
-  public:
+public:
     explicit Timer(Loop& loop);
     ~Timer();
     Timer(const Timer&) = delete;
@@ -53,20 +53,20 @@ class Timer {
     void start_repeating(std::chrono::milliseconds interval, std::function<void()> fn);
     void stop();
 
-  private:
+private:
     struct Impl;
     Impl* impl_;  // owned by the uv handle; released in its close callback
 };
 
 // SIGTERM/SIGINT: the first calls on_stop (on the loop thread); the second exits at once.
 class ShutdownSignals {
-  public:
+public:
     ShutdownSignals(Loop& loop, std::function<void()> on_stop);
     ~ShutdownSignals();
     ShutdownSignals(const ShutdownSignals&) = delete;
     ShutdownSignals& operator=(const ShutdownSignals&) = delete;
 
-  private:
+private:
     struct Impl;
     Impl* impl_;
 };

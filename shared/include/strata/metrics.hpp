@@ -12,28 +12,28 @@
 namespace strata {
 
 class Counter {
-  public:
+public:
     void inc(long long by = 1) { value_.fetch_add(by, std::memory_order_relaxed); }
     long long value() const { return value_.load(std::memory_order_relaxed); }
 
-  private:
+private:
     std::atomic<long long> value_{0};
 };
 
 class Gauge {
-  public:
+public:
     void set(long long v) { value_.store(v, std::memory_order_relaxed); }
     void add(long long by) { value_.fetch_add(by, std::memory_order_relaxed); }
     long long value() const { return value_.load(std::memory_order_relaxed); }
 
-  private:
+private:
     std::atomic<long long> value_{0};
 };
 
 using Labels = std::map<std::string, std::string>;
 
 class Metrics {
-  public:
+public:
     // The same name and labels give the same instance. Names follow Prometheus conventions
     // (strata_ingest_events_total).
     Counter& counter(const std::string& name, const std::string& help, const Labels& labels = {});
@@ -41,7 +41,7 @@ class Metrics {
 
     std::string render() const;
 
-  private:
+private:
     struct Family;
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<Family>> families_;

@@ -39,7 +39,7 @@ struct RedisOptions {
 };
 
 class RedisClient {
-  public:
+public:
     RedisClient(Loop& loop, RedisOptions options);
     ~RedisClient();
     RedisClient(const RedisClient&) = delete;
@@ -59,7 +59,7 @@ class RedisClient {
     // Disconnects and stops reconnecting; pending callbacks get an error.
     void close();
 
-  private:
+private:
     struct Impl;
     std::shared_ptr<Impl> impl_;
 };

@@ -19,7 +19,7 @@ struct Error {
 
 template <class T>
 class [[nodiscard]] Result {
-  public:
+public:
     Result(T value) : state_(std::move(value)) {}      // NOLINT: implicit by design
     Result(Error error) : state_(std::move(error)) {}  // NOLINT: implicit by design
 
@@ -36,13 +36,13 @@ class [[nodiscard]] Result {
 
     const Error& error() const { return std::get<Error>(state_); }
 
-  private:
+private:
     std::variant<T, Error> state_;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-  public:
+public:
     Result() = default;
     Result(Error error) : error_(std::move(error)) {}  // NOLINT: implicit by design
 
@@ -50,7 +50,7 @@ class [[nodiscard]] Result<void> {
     explicit operator bool() const { return ok(); }
     const Error& error() const { return *error_; }
 
-  private:
+private:
     std::optional<Error> error_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <variant>
 
@@ -41,11 +43,19 @@ struct SettleCmd {
 
 struct CancelCmd {};
 
-using Command = std::variant<PublishCmd, SettleCmd, CancelCmd>;
+struct PauseCmd {  // set_consuming(): one queue's consumer off (paused) or on again
+    std::string queue;
+    bool paused = false;
+};
+
+using Command = std::variant<PublishCmd, SettleCmd, CancelCmd, PauseCmd>;
 
 // A publish awaiting the broker's confirm. A dead-letter publish settles its original delivery.
+// A basic.return carries no delivery tag: it is matched to the oldest unconfirmed publish with the
+// same routing key and message id (whether a message routes depends only on its routing key).
 struct Pending {
     std::string message_id;
+    std::string routing_key;
     PublishCallback callback;
     Clock::time_point deadline;
     bool returned = false;
@@ -64,6 +74,7 @@ struct AmqpClient::Impl : std::enable_shared_from_this<AmqpClient::Impl> {
     std::condition_variable wake_cv;  // for backoff waits
     std::deque<Command> commands;
     bool stopping = false;
+    bool finished = false;  // close() is done: commands fail or are dropped at once
     Clock::time_point close_deadline{};
     int event_fd = -1;
 
@@ -71,10 +82,23 @@ struct AmqpClient::Impl : std::enable_shared_from_this<AmqpClient::Impl> {
     std::atomic<uint64_t> generation{0};
     std::thread thread;
 
+    // Write watchdog. rabbitmq-c waits for a writable socket without a deadline, so a broker that
+    // stops reading (a resource alarm blocks publishing connections) or a dead link with full
+    // buffers would hold this thread, every publish callback and close() indefinitely. Calls that
+    // may write run through watched(); the watchdog thread shuts the socket down under one that
+    // lasts longer than publish_timeout, so it fails and the connection is dropped and made again.
+    std::mutex io_mutex;
+    std::condition_variable io_cv;
+    int io_fd = -1;  // the socket of the watched call in progress; -1 when there is none
+    Clock::time_point io_since{};
+    bool watchdog_stop = false;
+    std::thread watchdog;
+
     // Connection thread only.
     detail::AmqpConnection conn;
     std::map<uint64_t, Pending> pending;
     bool consuming = true;
+    std::set<std::string> paused;  // queues whose consumer set_consuming() turned off
 
     Impl(Loop& l, AmqpOptions o) : loop(l), options(std::move(o)) {
         event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -90,11 +114,41 @@ struct AmqpClient::Impl : std::enable_shared_from_this<AmqpClient::Impl> {
     }
 
     void enqueue(Command cmd) {
-        {
-            std::lock_guard lock(mutex);
-            commands.push_back(std::move(cmd));
+        std::unique_lock lock(mutex);
+        if (finished) {
+            lock.unlock();
+            if (auto* p = std::get_if<PublishCmd>(&cmd)) {
+                complete(std::move(p->callback), make_error("publishing " + p->message.routing_key +
+                                                            ": the client is closed"));
+            }
+            return;
         }
+        commands.push_back(std::move(cmd));
+        lock.unlock();
         wake();
+    }
+
+    // Mutex held, connection thread (or none left). Commands that cannot reach a connection:
+    // publishes fail (the caller answers 503 or requeues), settles are moot (the broker
+    // redelivers), and a stop_consuming() still holds for the next connection.
+    void drop_queued_commands(const std::string& why) {
+        while (!commands.empty()) {
+            auto cmd = std::move(commands.front());
+            commands.pop_front();
+            if (auto* p = std::get_if<PublishCmd>(&cmd)) {
+                complete(std::move(p->callback),
+                         make_error("publishing " + p->message.routing_key + ": " + why));
+            } else if (std::holds_alternative<CancelCmd>(cmd)) {
+                consuming = false;
+            } else if (auto* pause = std::get_if<PauseCmd>(&cmd)) {
+                set_paused(pause->queue, pause->paused);  // holds for the next connection
+            }
+        }
+    }
+
+    // Connection thread. Records the pause; true when it changed.
+    bool set_paused(const std::string& queue, bool on) {
+        return on ? paused.insert(queue).second : paused.erase(queue) > 0;
     }
 
     void complete(PublishCallback cb, Result<void> result) {
@@ -110,6 +164,24 @@ struct AmqpClient::Impl : std::enable_shared_from_this<AmqpClient::Impl> {
         pending.clear();
     }
 
+    template <class Call>
+    auto watched(Call&& call) {
+        {
+            std::lock_guard lock(io_mutex);
+            io_fd = conn.socket_fd();
+            io_since = Clock::now();
+        }
+        struct Done {
+            Impl& self;
+            ~Done() {
+                std::lock_guard lock(self.io_mutex);
+                self.io_fd = -1;
+            }
+        } done{*this};
+        return call();
+    }
+
+    void watch();
     void run();
     bool connect_once();
     void serve_connection();
@@ -180,6 +252,18 @@ void Control::settle(SettleAction action, std::string reason, bool delayed) {
     impl->enqueue(std::move(cmd));
 }
 
+void AmqpClient::Impl::watch() {
+    std::unique_lock lock(io_mutex);
+    while (!watchdog_stop) {
+        io_cv.wait_for(lock, std::chrono::milliseconds(50));
+        if (io_fd < 0 || Clock::now() - io_since < options.publish_timeout) continue;
+        log::warn("broker connection stalled in a write; dropping it",
+                  {{"exchange", options.exchange}});
+        ::shutdown(io_fd, SHUT_RDWR);  // the call fails; the connection thread drops the link
+        io_fd = -1;
+    }
+}
+
 void AmqpClient::Impl::run() {
     auto backoff = std::chrono::milliseconds(100);
     for (;;) {
@@ -196,30 +280,23 @@ void AmqpClient::Impl::run() {
                 std::lock_guard lock(mutex);
                 graceful = stopping;
             }
-            conn.close(graceful);
+            watched([&] { conn.close(graceful); });
             fail_all_pending("connection to the broker lost before the confirm");
         }
-        // Commands that arrive while disconnected fail at once: publishes with an error (the
-        // caller answers 503 or requeues), settles are moot (the broker redelivers).
+        // Commands that arrive while disconnected fail at once.
         std::unique_lock lock(mutex);
-        while (!commands.empty()) {
-            auto cmd = std::move(commands.front());
-            commands.pop_front();
-            if (auto* p = std::get_if<PublishCmd>(&cmd))
-                complete(std::move(p->callback), make_error("publishing " + p->message.routing_key +
-                                                            ": not connected to the broker"));
-        }
+        drop_queued_commands("not connected to the broker");
         if (stopping) break;
         wake_cv.wait_for(lock, backoff, [&] { return stopping || !commands.empty(); });
         backoff = std::min(backoff * 2, options.max_backoff);
     }
-    conn.close(true);
+    watched([&] { conn.close(true); });
 }
 
 bool AmqpClient::Impl::connect_once() {
     auto opened = conn.open(options);
     Result<void> declared = opened ? conn.declare(options.exchange, queues) : opened;
-    Result<void> consumed = declared && consuming ? conn.consume(queues) : declared;
+    Result<void> consumed = declared && consuming ? conn.consume(queues, paused) : declared;
     if (!consumed) {
         log::warn("broker unavailable", {{"error", consumed.error().message}});
         conn.close(false);
@@ -251,13 +328,13 @@ void AmqpClient::Impl::serve_connection() {
         }
         // Reads whatever is ready; also sends a heartbeat when one is due.
         for (int i = 0; i < 256; ++i) {
-            auto ev = conn.poll_event();
+            auto ev = watched([&] { return conn.poll_event(); });
             if (ev.kind == detail::InboundEvent::Kind::None) break;
             if (ev.kind == detail::InboundEvent::Kind::Closed) {
                 log::warn("broker connection lost", {{"error", ev.error}});
                 return;
             }
-            handle_event(ev);
+            watched([&] { handle_event(ev); });
         }
     }
 }
@@ -271,7 +348,7 @@ bool AmqpClient::Impl::drain_commands() {
     for (auto it = batch.begin(); it != batch.end(); ++it) {
         auto& cmd = *it;
         if (auto* p = std::get_if<PublishCmd>(&cmd)) {
-            auto tag = conn.publish(options.exchange, p->message);
+            auto tag = watched([&] { return conn.publish(options.exchange, p->message); });
             if (!tag) {
                 complete(std::move(p->callback), tag.error());
                 // The rest fail in run() as "not connected" once the connection is dropped.
@@ -280,14 +357,22 @@ bool AmqpClient::Impl::drain_commands() {
                                 std::make_move_iterator(batch.end()));
                 return false;
             }
-            pending.emplace(*tag, Pending{p->message.message_id, std::move(p->callback),
-                                          p->deadline, false, std::nullopt});
+            pending.emplace(
+                *tag, Pending{p->message.message_id, p->message.routing_key, std::move(p->callback),
+                              p->deadline, false, std::nullopt});
         } else if (auto* s = std::get_if<SettleCmd>(&cmd)) {
             if (s->generation != generation) continue;  // that channel is gone: broker redelivers
-            handle_settle(*s);
+            watched([&] { handle_settle(*s); });
         } else if (std::holds_alternative<CancelCmd>(cmd)) {
             consuming = false;
-            if (!conn.cancel_consumers(queues)) return false;
+            if (!watched([&] { return conn.cancel_consumers(queues); })) return false;
+        } else if (auto* pause = std::get_if<PauseCmd>(&cmd)) {
+            if (!set_paused(pause->queue, pause->paused) || !consuming) continue;
+            for (std::size_t i = 0; i < queues.size(); ++i) {
+                if (queues[i].name != pause->queue) continue;
+                if (!watched([&] { return conn.set_consumer(queues, i, !pause->paused); }))
+                    return false;
+            }
         }
     }
     return true;
@@ -317,7 +402,8 @@ void AmqpClient::Impl::handle_settle(SettleCmd& s) {
         (void)conn.reject(s.channel, s.tag, true);
         return;
     }
-    Pending p{dead.message_id, nullptr, Clock::now() + options.publish_timeout, false, s};
+    auto deadline = Clock::now() + options.publish_timeout;
+    Pending p{dead.message_id, dead.routing_key, nullptr, deadline, false, s};
     p.settle_on_confirm->delivery = {};
     pending.emplace(*tag, std::move(p));
 }
@@ -333,7 +419,8 @@ void AmqpClient::Impl::handle_event(detail::InboundEvent& ev) {
             break;
         case Kind::Returned:
             for (auto& [tag, p] : pending) {
-                if (!p.returned && p.message_id == ev.delivery.message_id) {
+                if (!p.returned && p.message_id == ev.delivery.message_id &&
+                    p.routing_key == ev.delivery.routing_key) {
                     p.returned = true;
                     break;
                 }
@@ -420,6 +507,7 @@ bool AmqpClient::has_queue(const std::string& name) const {
 
 void AmqpClient::start() {
     impl_->thread = std::thread([impl = impl_] { impl->run(); });
+    impl_->watchdog = std::thread([impl = impl_] { impl->watch(); });
 }
 
 bool AmqpClient::healthy() const { return impl_->healthy; }
@@ -431,6 +519,10 @@ void AmqpClient::publish(OutgoingMessage message, PublishCallback callback) {
 
 void AmqpClient::stop_consuming() { impl_->enqueue(CancelCmd{}); }
 
+void AmqpClient::set_consuming(const std::string& queue, bool on) {
+    impl_->enqueue(PauseCmd{queue, !on});
+}
+
 void AmqpClient::close(std::chrono::milliseconds deadline) {
     {
         std::lock_guard lock(impl_->mutex);
@@ -441,6 +533,17 @@ void AmqpClient::close(std::chrono::milliseconds deadline) {
     }
     impl_->wake();
     if (impl_->thread.joinable()) impl_->thread.join();
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->finished = true;
+        impl_->drop_queued_commands("the client is closed");
+    }
+    {
+        std::lock_guard lock(impl_->io_mutex);
+        impl_->watchdog_stop = true;
+    }
+    impl_->io_cv.notify_all();
+    if (impl_->watchdog.joinable()) impl_->watchdog.join();
 }
 
 }  // namespace strata

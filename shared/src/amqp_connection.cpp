@@ -179,7 +179,8 @@ Result<void> AmqpConnection::declare(const std::string& exchange,
     return {};
 }
 
-Result<void> AmqpConnection::consume(const std::vector<QueueSpec>& queues) {
+Result<void> AmqpConnection::consume(const std::vector<QueueSpec>& queues,
+                                     const std::set<std::string>& paused) {
     for (std::size_t i = 0; i < queues.size(); ++i) {
         if (!queues[i].consume) continue;
         int channel = static_cast<int>(2 + i);
@@ -189,6 +190,7 @@ Result<void> AmqpConnection::consume(const std::vector<QueueSpec>& queues) {
         amqp_basic_qos(conn_, channel, 0, static_cast<uint16_t>(queues[i].prefetch), 0);
         if (auto e = describe(amqp_get_rpc_reply(conn_), "setting prefetch"); !e.empty())
             return make_error(e);
+        if (paused.count(queues[i].name)) continue;
         std::string tag = "strata-" + queues[i].name;
         const std::string queue = broker_queue(exchange_, queues[i].name);
         amqp_basic_consume(conn_, channel, bytes(queue), bytes(tag), 0, 0, 0, amqp_empty_table);
@@ -210,6 +212,30 @@ Result<void> AmqpConnection::cancel_consumers(const std::vector<QueueSpec>& queu
         if (status != AMQP_STATUS_OK)
             return make_error(std::string("cancelling consumer: ") + amqp_error_string2(status));
     }
+    return {};
+}
+
+Result<void> AmqpConnection::set_consumer(const std::vector<QueueSpec>& queues, std::size_t index,
+                                          bool on) {
+    if (index >= queues.size() || !queues[index].consume) return {};
+    std::string tag = "strata-" + queues[index].name;
+    auto channel = static_cast<amqp_channel_t>(2 + index);
+    int status;
+    if (on) {
+        const std::string queue = broker_queue(exchange_, queues[index].name);
+        amqp_basic_consume_t consume{};
+        consume.queue = bytes(queue);
+        consume.consumer_tag = bytes(tag);
+        consume.nowait = 1;
+        consume.arguments = amqp_empty_table;
+        status = amqp_send_method(conn_, channel, AMQP_BASIC_CONSUME_METHOD, &consume);
+    } else {
+        amqp_basic_cancel_t cancel{bytes(tag), 1};
+        status = amqp_send_method(conn_, channel, AMQP_BASIC_CANCEL_METHOD, &cancel);
+    }
+    if (status != AMQP_STATUS_OK)
+        return make_error(std::string(on ? "resuming" : "pausing") +
+                          " consumer: " + amqp_error_string2(status));
     return {};
 }
 

@@ -5,6 +5,7 @@
 #include <amqp.h>
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,9 +37,13 @@ public:
     Result<void> open(const AmqpOptions& options);
     // Exchanges, queues, bindings; confirm mode on the publish channel.
     Result<void> declare(const std::string& exchange, const std::vector<QueueSpec>& queues);
-    // Starts consuming queues[i] on channel 2 + i (those with consume set).
-    Result<void> consume(const std::vector<QueueSpec>& queues);
+    // Starts consuming queues[i] on channel 2 + i (those with consume set; a paused one gets its
+    // channel but no consumer).
+    Result<void> consume(const std::vector<QueueSpec>& queues,
+                         const std::set<std::string>& paused = {});
     Result<void> cancel_consumers(const std::vector<QueueSpec>& queues);
+    // Turns the consumer of queues[index] on or off (no wait for consume-ok / cancel-ok).
+    Result<void> set_consumer(const std::vector<QueueSpec>& queues, std::size_t index, bool on);
 
     // Returns the delivery tag the broker will confirm.
     Result<uint64_t> publish(const std::string& exchange, const OutgoingMessage& message);

@@ -8,7 +8,9 @@
 //
 // Publishing: persistent, mandatory, confirmed. The callback runs once: ok when the broker
 // confirmed, an error when it nacked, returned the message as unroutable, the connection broke
-// before the confirm, or publish_timeout passed.
+// before the confirm, or publish_timeout passed; at once when not connected or after close().
+// A write the broker does not take within publish_timeout (it blocks publishers during a
+// resource alarm; a dead link fills the socket buffers) drops the connection, which is made again.
 //
 // Consuming (manual acks, prefetch): every delivery must be settled once through its
 // DeliveryControl: ack() after the effect is durable; requeue() for a transient failure;
@@ -101,6 +103,11 @@ public:
 
     // Stops new deliveries (basic.cancel); deliveries already handed over may still be settled.
     void stop_consuming();
+    // Pauses (basic.cancel) or resumes (basic.consume) one declared queue, e.g. while every job
+    // slot of an executor is busy; a pause holds across reconnects. Runs in order with settles:
+    // pausing before acking a delivery (at prefetch 1) means no further delivery from that queue;
+    // one already in flight must still be settled. After stop_consuming() a resume does nothing.
+    void set_consuming(const std::string& queue, bool on);
     // Waits (up to deadline) for outstanding publishes, then closes the connection.
     void close(std::chrono::milliseconds deadline);
 

@@ -2,114 +2,195 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+
+#include "check_run_summary.hpp"
+#include "markdown.hpp"
+
 namespace strata::notifier {
 namespace {
 
-constexpr std::size_t kMaxSummary = 65535;
+constexpr std::size_t kMaxOutput = 65535;  // summary and text, characters
+constexpr std::size_t kMaxActions = 3;
+constexpr std::size_t kMaxLabel = 20;
+constexpr std::size_t kMaxIdentifier = 20;
+constexpr std::size_t kMaxDescription = 40;
+constexpr std::size_t kMaxAnnotations = 50;
+constexpr std::size_t kMaxTitle = 255;
 
-std::string short_sha(const std::string& sha) { return sha.substr(0, 7); }
-
-std::string plan_lines(const DeploymentState& s) {
-    if (!s.plan) return "";
-    const auto& p = *s.plan;
-    std::string out = "\n**Plan:** " + std::to_string(p.add) + " to add, " +
-                      std::to_string(p.change) + " to change, " + std::to_string(p.destroy) +
-                      " to destroy";
-    if (p.replace) out += ", " + std::to_string(p.replace) + " to replace";
-    out += ".\n";
-    if (!p.resources.empty()) {
-        out += "\n<details><summary>Resources</summary>\n\n```\n";
-        for (const auto& r : p.resources) out += r + "\n";
-        out += "```\n</details>\n";
+// Cuts to `limit` characters (code points) without splitting one.
+std::string cut_chars(const std::string& text, std::size_t limit) {
+    if (utf8_length(text) <= limit) return text;
+    std::size_t chars = 0, i = 0;
+    for (; i < text.size(); ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && chars++ == limit) break;
     }
-    return out;
+    return text.substr(0, i);
 }
 
-std::string queue_lines(const DeploymentState& s) {
-    if (s.state != "queued") return "";
-    if (s.queue_ahead.empty()) return "\nNo other runs ahead in queue.\n";
-    std::string out = "\nRuns in queue:\n";
-    for (const auto& q : s.queue_ahead)
-        out += "- `" + short_sha(q.revision) + "` (" + q.trigger + ")\n";
-    return out;
+struct StatusAndConclusion {
+    const char* status;
+    const char* conclusion;
+};
+
+StatusAndConclusion map_state(const std::string& st) {
+    if (st == "queued") return {"queued", ""};
+    if (st == "planning" || st == "confirmed" || st == "applying") return {"in_progress", ""};
+    if (st == "locked" || st == "awaiting_review") return {"completed", "action_required"};
+    if (st == "succeeded") return {"completed", "success"};
+    if (st == "failed") return {"completed", "failure"};
+    if (st == "timed_out") return {"completed", "timed_out"};
+    if (st == "cancelled") return {"completed", "cancelled"};
+    return {"completed", "skipped"};  // rejected, review_timed_out, skipped
+}
+
+std::string file_url(const RenderLinks& links, const std::string& repo, const std::string& sha,
+                     const std::string& file, int line) {
+    return links.web_url + "/" + repo + "/blob/" + sha + "/" + file +
+           (line > 0 ? "#L" + std::to_string(line) : "");
 }
 
 }  // namespace
+
+const CheckRunAction kUnlockAction{"Unlock", "unlock", "Unlock this plan to proceed"};
+const CheckRunAction kConfirmAction{"Confirm", "confirm", "Confirm this plan to proceed to apply"};
+const CheckRunAction kRejectAction{"Reject", "reject", "Reject this plan to prevent the apply"};
 
 std::string check_run_name(const DeploymentState& s) {
     return std::string(s.kind == "plan" ? "strata/plan: " : "strata/deploy: ") + s.root.name;
 }
 
-CheckRunView render_check_run(const DeploymentState& s) {
+CheckRunView render_check_run(const DeploymentState& s, const RenderLinks& links) {
     CheckRunView v;
-    const std::string& st = s.state;
-    if (st == "queued") {
-        v.status = "queued";
-        v.title = "Queued";
-    } else if (st == "planning" || st == "applying" || st == "confirmed") {
-        v.status = "in_progress";
-        v.title = st == "applying" ? "Applying" : "Planning";
-    } else {
-        v.status = "completed";
-        if (st == "succeeded")
-            v.conclusion = "success", v.title = "Deployed";
-        else if (st == "failed")
-            v.conclusion = "failure", v.title = "Failed";
-        else if (st == "timed_out")
-            v.conclusion = "timed_out", v.title = "Timed out";
-        else if (st == "cancelled")
-            v.conclusion = "cancelled", v.title = "Cancelled";
-        else if (st == "awaiting_review" || st == "locked")
-            v.conclusion = "action_required", v.title = "Waiting";
-        else
-            v.conclusion = "skipped", v.title = "Skipped";
-    }
-    std::string summary = "**" + v.title + "**: `" + s.root.name + "` at `" +
-                          short_sha(s.revision) + "` (" + s.trigger +
-                          (s.user.empty() ? "" : ", by " + s.user) + ").\n";
-    if (!s.reason.empty() && v.status == "completed" && v.conclusion != "success")
-        summary += "\n```\n" + s.reason + "\n```\n";
-    if (st == "timed_out")
-        summary +=
-            "\nThe executor running this deployment stopped answering. It will not be "
-            "retried automatically: re-run this check to deploy again.\n";
-    summary += plan_lines(s);
-    summary += queue_lines(s);
-    if (!s.log_url.empty()) summary += "\n[Logs](" + s.log_url + ")\n";
-    if (summary.size() > kMaxSummary) {
-        std::string tail =
-            "\n\n… truncated; see the full log" + (s.log_url.empty() ? "." : ": " + s.log_url);
-        const std::string fence = "\n```";
-        summary.resize(kMaxSummary - tail.size() - fence.size());
-        // Do not cut a UTF-8 sequence in half.
-        while (!summary.empty() && (static_cast<unsigned char>(summary.back()) & 0xC0) == 0x80)
-            summary.pop_back();
-        if (!summary.empty() && (static_cast<unsigned char>(summary.back()) & 0x80))
-            summary.pop_back();
-        // Close a code block the cut left open, or the note and the link would be inside it.
-        std::size_t fences = 0;
-        for (auto pos = summary.find("```"); pos != std::string::npos;
-             pos = summary.find("```", pos + 3))
-            ++fences;
-        if (fences % 2 == 1) summary += fence;
-        summary += tail;
-    }
-    v.summary = std::move(summary);
+    v.name = check_run_name(s);
+    v.head_sha = s.revision;
+    v.external_id = s.deployment_id;
+    v.details_url = s.log_url;
+    auto mapped = map_state(s.state);
+    v.status = mapped.status;
+    v.conclusion = mapped.conclusion;
+    if (s.state == "locked") v.actions = {kUnlockAction};
+    if (s.state == "awaiting_review") v.actions = {kConfirmAction, kRejectAction};
+    auto words = describe_deployment(s, links);
+    v.title = std::move(words.title);
+    v.summary = std::move(words.summary);
+    v.text = std::move(words.text);
+    enforce_github_limits(v);
     return v;
 }
 
-std::string check_run_body(const DeploymentState& s, bool create) {
-    auto v = render_check_run(s);
-    nlohmann::json body = {{"status", v.status},
-                           {"output", {{"title", v.title}, {"summary", v.summary}}}};
-    if (create) {
-        body["name"] = check_run_name(s);
-        body["head_sha"] = s.revision;
-        body["external_id"] = s.deployment_id;
+CheckRunView render_config_invalid(const ConfigInvalid& e, const RenderLinks& links) {
+    CheckRunView v;
+    v.name = "strata/config";
+    v.head_sha = e.revision;
+    v.external_id = "config:" + e.revision;
+    v.details_url = file_url(links, e.repo.full_name, e.revision, e.file, e.line);
+    v.status = "completed";
+    v.conclusion = "failure";
+    std::string at = inline_code(e.file) + (e.line > 0 ? " line " + std::to_string(e.line) : "");
+    v.title = e.file + " is invalid" + (e.line > 0 ? " (line " + std::to_string(e.line) + ")" : "");
+    v.summary =
+        "Strata could not use " + at + " at " + inline_code(short_sha(e.revision)) + ":\n\n```\n" +
+        e.message + "\n```\n\n**Required of you:** fix " + at +
+        " and push again. Until then no root of this revision is planned or deployed.\n\n[" +
+        e.file + (e.line > 0 ? "#L" + std::to_string(e.line) : "") + "](" + v.details_url + ")\n";
+    v.annotations.push_back({e.file, e.line > 0 ? e.line : 1, e.line > 0 ? e.line : 1, "failure",
+                             "Invalid Strata configuration", e.message});
+    enforce_github_limits(v);
+    return v;
+}
+
+CheckRunView render_root_deleted(const RootDeleted& e, const RenderLinks& links) {
+    CheckRunView v;
+    v.name = "strata/deploy: " + e.root.name;
+    v.head_sha = e.revision;
+    v.external_id = "deleted:" + e.root.name + ":" + e.revision;
+    v.status = "completed";
+    v.conclusion = "neutral";
+    v.title = "Root deleted: not deployed";
+    v.summary = "The directory " + inline_code(e.root.dir) + " of root " +
+                inline_code(e.root.name) + " was removed in [" +
+                inline_code(short_sha(e.revision)) + "](" +
+                commit_url(links, e.repo.full_name, e.revision) +
+                "). Strata does not destroy the resources of a deleted root.\n\n**Required of "
+                "you:** if its resources should go, destroy them with Terraform yourself; "
+                "otherwise nothing.\n";
+    enforce_github_limits(v);
+    return v;
+}
+
+CheckRunView render_request_refused(const RequestRefused& e, const RenderLinks& links) {
+    CheckRunView v;
+    v.name = "strata/" + e.request + (e.root.empty() ? "" : ": " + e.root);
+    v.head_sha = e.revision;
+    v.external_id = e.deployment_id;
+    v.status = "completed";
+    v.conclusion = "neutral";
+    std::string request = e.request.empty() ? "Request" : e.request;
+    request[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(request[0])));
+    v.title = request + " refused";
+    v.summary = "Strata did not act on the " + inline_code(e.request) + " request" +
+                (e.user.empty() ? "" : " of @" + e.user) +
+                (e.root.empty() ? "" : " for " + inline_code(e.root)) + " at [" +
+                inline_code(short_sha(e.revision)) + "](" +
+                commit_url(links, e.repo.full_name, e.revision) + "):\n\n> " + e.reason +
+                "\n\n**Required of you:** nothing; this is for your information.\n";
+    enforce_github_limits(v);
+    return v;
+}
+
+void enforce_github_limits(CheckRunView& v) {
+    if (v.actions.size() > kMaxActions) v.actions.resize(kMaxActions);
+    for (auto& a : v.actions) {
+        a.label = cut_chars(a.label, kMaxLabel);
+        a.identifier = cut_chars(a.identifier, kMaxIdentifier);
+        a.description = cut_chars(a.description, kMaxDescription);
     }
-    if (!s.log_url.empty()) body["details_url"] = s.log_url;
+    if (v.annotations.size() > kMaxAnnotations) v.annotations.resize(kMaxAnnotations);
+    for (auto& a : v.annotations) {
+        a.title = cut_chars(a.title, kMaxTitle);
+        a.message = cut_utf8(a.message, kMaxOutput);
+    }
+    v.title = cut_chars(v.title, kMaxTitle);
+    auto tail = truncation_tail(v.details_url);
+    v.summary = fit_markdown(std::move(v.summary), kMaxOutput, tail);
+    v.text = fit_markdown(std::move(v.text), kMaxOutput, tail);
+}
+
+std::string check_run_body(const CheckRunView& v, bool create) {
+    using nlohmann::json;
+    json output = {{"title", v.title}, {"summary", v.summary}};
+    if (!v.text.empty()) output["text"] = v.text;
+    if (!v.annotations.empty()) {
+        output["annotations"] = json::array();
+        for (const auto& a : v.annotations)
+            output["annotations"].push_back({{"path", a.path},
+                                             {"start_line", a.start_line},
+                                             {"end_line", a.end_line},
+                                             {"annotation_level", a.level},
+                                             {"title", a.title},
+                                             {"message", a.message}});
+    }
+    json body = {{"status", v.status}, {"output", output}};
+    if (create) {
+        body["name"] = v.name;
+        body["head_sha"] = v.head_sha;
+        if (!v.external_id.empty()) body["external_id"] = v.external_id;
+    }
+    if (!v.details_url.empty()) body["details_url"] = v.details_url;
     if (!v.conclusion.empty()) body["conclusion"] = v.conclusion;
-    return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    // Always sent on update, so buttons disappear once nobody needs to press them.
+    if (create && v.actions.empty())
+        return body.dump(-1, ' ', false, json::error_handler_t::replace);
+    body["actions"] = json::array();
+    for (const auto& a : v.actions)
+        body["actions"].push_back(
+            {{"label", a.label}, {"identifier", a.identifier}, {"description", a.description}});
+    return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string check_run_body(const DeploymentState& state, bool create) {
+    return check_run_body(render_check_run(state), create);
 }
 
 }  // namespace strata::notifier

@@ -1,28 +1,21 @@
 #include "notifier_service.hpp"
 
-#include <nlohmann/json.hpp>
+#include <memory>
+#include <vector>
 
-#include <deque>
-#include <map>
-
-#include "check_run.hpp"
-#include "strata/http_client.hpp"
+#include "aws_credentials.hpp"
+#include "check_runs_channel.hpp"
+#include "delivery_queue.hpp"
+#include "notifier_config.hpp"
+#include "notifier_store.hpp"
+#include "pr_comments_channel.hpp"
+#include "slack_channel.hpp"
+#include "sns_channel.hpp"
 #include "strata/log.hpp"
 #include "strata/topology.hpp"
 
 namespace strata::notifier {
 namespace {
-
-struct NotifierConfig {
-    std::string github_api_url;
-    std::string github_token;
-    std::string redis_prefix;
-};
-
-struct Work {
-    Message<DeploymentState> message;
-    std::shared_ptr<DeliveryControl> control;
-};
 
 class NotifierService : public Service {
 public:
@@ -30,125 +23,106 @@ public:
 
     Result<void> setup(DaemonContext& ctx) override {
         ctx_ = &ctx;
-        http_ = std::make_unique<HttpClient>(ctx.loop);
-        ctx.amqp.declare(topology::notifier(),
-                         [this](const Delivery& d, std::shared_ptr<DeliveryControl> c) {
-                             on_state(d, std::move(c));
-                         });
+        store_ =
+            std::make_unique<NotifierStore>(*ctx.redis, config_.redis_prefix, config_.lock_ttl);
+        RenderLinks links{config_.github_web_url, {}};
+        Channel* github = nullptr;
+        Channel* comments = nullptr;
+        if (config_.github_enabled) {
+            auth_ = std::make_unique<GitHubAuth>(ctx.loop, config_.github);
+            checks_ = std::make_unique<CheckRunsChannel>(ctx.loop, *auth_, *store_, links);
+            github = checks_.get();
+            if (config_.pr_comments) {
+                comments_ = std::make_unique<PrCommentsChannel>(ctx.loop, *auth_, *store_, links);
+                comments = comments_.get();
+            }
+        } else {
+            log::warn("no GitHub credentials (github_token or github_app_id): check runs are off");
+        }
+        if (config_.slack_enabled()) {
+            SlackSettings settings{config_.slack_webhook_url, config_.slack_bot_token,
+                                   config_.slack_api_url,     config_.slack_routes,
+                                   config_.reminder_hour_utc, links};
+            slack_ = std::make_unique<SlackChannel>(ctx.loop, *store_, std::move(settings));
+        }
+        if (config_.sns_enabled) {
+            credentials_ = std::make_unique<AwsCredentialsProvider>(ctx.loop, config_.aws,
+                                                                    config_.aws_imds_url);
+            sns_ = std::make_unique<SnsChannel>(ctx.loop, *store_, config_.sns, *credentials_);
+        }
+        consume(topology::notifier(), github);
+        consume(topology::notifier_comments(), comments);
+        consume(topology::notifier_slack(), slack_.get());
+        consume(topology::notifier_sns(), sns_.get());
         return {};
     }
 
+    void started() override {
+        if (slack_) slack_->start_reminders(*queues_.at(2));
+    }
+
     void drain(std::function<void()> done) override {
-        done_ = std::move(done);
-        if (queues_.empty()) std::exchange(done_, nullptr)();
+        auto remaining = std::make_shared<std::size_t>(queues_.size());
+        auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
+        for (auto& queue : queues_) {
+            if (!queue) {
+                if (--*remaining == 0) (*shared_done)();
+                continue;
+            }
+            queue->drain([remaining, shared_done] {
+                if (--*remaining == 0) (*shared_done)();
+            });
+        }
     }
 
 private:
-    std::string key(const std::string& what, const std::string& deployment) const {
-        return config_.redis_prefix + ":notifier:" + what + ":" + deployment;
-    }
-
-    void on_state(const Delivery& delivery, std::shared_ptr<DeliveryControl> control) {
-        auto m = decode<DeploymentState>(delivery.body);
-        if (!m) {
-            log::error("dead-lettering deployment state", {{"error", m.error().message}});
-            return control->dead_letter(m.error().message);
+    // Every notifier queue is consumed, a channel that is off acks what arrives.
+    void consume(QueueSpec spec, Channel* channel) {
+        if (!channel) {
+            queues_.push_back(nullptr);
+            ctx_->amqp.declare(
+                std::move(spec),
+                [](const Delivery&, std::shared_ptr<DeliveryControl> c) { c->ack(); });
+            return;
         }
-        auto id = m->payload.deployment_id;
-        auto& queue = queues_[id];
-        queue.push_back(Work{std::move(*m), std::move(control)});
-        if (queue.size() == 1) process(id);
-    }
-
-    // Handles the head of a deployment's queue, then the next.
-    void process(const std::string& id) {
-        auto& work = queues_[id].front();
-        ctx_->redis->command(
-            {"MGET", key("seq", id), key("check", id)}, [this, id](Result<RedisReply> r) {
-                auto& work = queues_[id].front();
-                if (!r || r->elements.size() != 2)
-                    return settle(id, false, "reading notifier state");
-                long long last_seq = r->elements[0].is_nil() ? 0 : std::stoll(r->elements[0].str);
-                std::string check_id = r->elements[1].is_nil() ? "" : r->elements[1].str;
-                if (work.message.payload.seq <= last_seq) return settle(id, true, "");
-                send(id, check_id);
-            });
-        (void)work;
-    }
-
-    void send(const std::string& id, const std::string& check_id) {
-        const auto& state = queues_[id].front().message.payload;
-        HttpClientRequest req;
-        bool create = check_id.empty();
-        req.method = create ? "POST" : "PATCH";
-        req.url = config_.github_api_url + "/repos/" + state.repo.full_name + "/check-runs" +
-                  (create ? "" : "/" + check_id);
-        req.headers = {{"Accept", "application/vnd.github+json"},
-                       {"Authorization", "Bearer " + config_.github_token},
-                       {"X-GitHub-Api-Version", "2022-11-28"},
-                       {"Content-Type", "application/json"},
-                       {"User-Agent", "strata-notifier"}};
-        req.body = check_run_body(state, create);
-        auto seq = state.seq;
-        http_->send(std::move(req), [this, id, create, seq](Result<HttpClientResponse> resp) {
-            if (!resp) return settle(id, false, resp.error().message);
-            if (resp->status < 200 || resp->status >= 300)
-                return settle(id, false, "GitHub answered " + std::to_string(resp->status));
-            std::vector<std::string> cmd = {"MSET", key("seq", id), std::to_string(seq)};
-            if (create) {
-                auto body = nlohmann::json::parse(resp->body, nullptr, false);
-                if (!body.is_object() || !body.contains("id"))
-                    return settle(id, false, "GitHub's answer has no check run id");
-                cmd.push_back(key("check", id));
-                cmd.push_back(body["id"].dump());
-            }
-            ctx_->redis->command(std::move(cmd), [this, id](Result<RedisReply> saved) {
-                settle(id, saved.ok(), saved ? "" : saved.error().message);
-            });
-        });
-    }
-
-    void settle(const std::string& id, bool ok, const std::string& error) {
-        auto& queue = queues_[id];
-        auto work = std::move(queue.front());
-        queue.pop_front();
-        const auto& cid = work.message.envelope.correlation_id;
-        if (ok) {
-            log::info("check run updated",
-                      {{"deployment_id", id}, {"state", work.message.payload.state}}, cid);
-            work.control->ack();
-        } else {
-            log::warn("updating check run", {{"deployment_id", id}, {"error", error}}, cid);
-            work.control->requeue();
-        }
-        if (!queue.empty()) return process(id);
-        queues_.erase(id);
-        if (queues_.empty() && done_) std::exchange(done_, nullptr)();
+        auto queue =
+            std::make_unique<DeliveryQueue>(ctx_->loop, *channel, config_.retry, ctx_->metrics);
+        auto* raw = queue.get();
+        queues_.push_back(std::move(queue));
+        ctx_->amqp.declare(std::move(spec),
+                           [raw](const Delivery& d, std::shared_ptr<DeliveryControl> c) {
+                               raw->push(d, std::move(c));
+                           });
     }
 
     NotifierConfig config_;
     DaemonContext* ctx_ = nullptr;
-    std::unique_ptr<HttpClient> http_;
-    std::map<std::string, std::deque<Work>> queues_;
-    std::function<void()> done_;
+    std::unique_ptr<NotifierStore> store_;
+    std::unique_ptr<GitHubAuth> auth_;
+    std::unique_ptr<AwsCredentialsProvider> credentials_;
+    std::unique_ptr<CheckRunsChannel> checks_;
+    std::unique_ptr<PrCommentsChannel> comments_;
+    std::unique_ptr<SlackChannel> slack_;
+    std::unique_ptr<SnsChannel> sns_;
+    // Last: destroyed first, before the channels they call.
+    std::vector<std::unique_ptr<DeliveryQueue>> queues_;  // github, comments, slack, sns
 };
 
 }  // namespace
 
 DaemonInfo daemon_info() {
     return {"notifier",
-            "Posts a GitHub check run per deployment and keeps it in step with every state change.",
-            {
-                {"github_api_url", "https://api.github.com", "GitHub REST API base URL"},
-                {"github_token", "", "token for the GitHub API", true},
-            }};
+            "Tells people: a GitHub check run per deployment (with Unlock, Confirm and Reject "
+            "buttons) and a plan comment per pull request, Slack messages and reminders, and an "
+            "SNS audit event for every apply. Each channel has its own queue and retries on its "
+            "own; a notification failure never holds up a deployment.",
+            notifier_option_specs()};
 }
 
 Result<std::unique_ptr<Service>> make_service(const Config& config) {
-    NotifierConfig c{config.get("github_api_url"), config.get("github_token"),
-                     config.get("redis_prefix")};
-    while (!c.github_api_url.empty() && c.github_api_url.back() == '/') c.github_api_url.pop_back();
-    return std::unique_ptr<Service>(std::make_unique<NotifierService>(std::move(c)));
+    auto c = notifier_config(config);
+    if (!c) return c.error();
+    return std::unique_ptr<Service>(std::make_unique<NotifierService>(std::move(*c)));
 }
 
 }  // namespace strata::notifier

@@ -1,33 +1,21 @@
-// Deployment states rendered as GitHub check runs: status and conclusion per state, the name, the
-// summary (queue, plan, log link) and GitHub's size limit.
+// Deployment states rendered as GitHub check runs: status, conclusion and buttons per state, the
+// words people read (what happened, what is required of them, plan, queue, who), GitHub's limits
+// (actions, labels, sizes) and the REST API bodies. The full texts are in the golden files
+// (notifier_golden_test.cpp).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "check_run.hpp"
+#include "notifier_golden_fixtures.hpp"
 
 namespace strata::notifier {
 namespace {
 
+using golden::deploy;
 using nlohmann::json;
 
-DeploymentState state(const std::string& name) {
-    DeploymentState s;
-    s.deployment_id = "9f1c2d3e-0000-5000-8000-000000000001";
-    s.seq = 3;
-    s.repo = {"acme/infra", "https://github.com/acme/infra.git", "main", 7};
-    s.root = {"network", "envs/prod/network", "default", ""};
-    s.revision = "1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e5";
-    s.kind = "deploy";
-    s.trigger = "merge";
-    s.user = "octocat";
-    s.state = name;
-    s.log_url = "https://strata.example/logs/9f1c2d3e";
-    return s;
-}
-
-// A string is valid UTF-8 when nlohmann's strict dump accepts it.
 bool valid_utf8(const std::string& s) {
     try {
         (void)json(s).dump();
@@ -45,176 +33,239 @@ int count(const std::string& text, const std::string& needle) {
     return n;
 }
 
-TEST(CheckRun, NameIsStrataDeployAndTheRoot) {
-    EXPECT_EQ(check_run_name(state("queued")), "strata/deploy: network");
-    auto plan = state("queued");
-    plan.kind = "plan";
-    EXPECT_EQ(check_run_name(plan), "strata/plan: network");
+bool contains(const std::string& text, const std::string& needle) {
+    return text.find(needle) != std::string::npos;
 }
 
-TEST(CheckRun, QueuedIsQueuedWithoutConclusion) {
-    auto v = render_check_run(state("queued"));
-    EXPECT_EQ(v.status, "queued");
-    EXPECT_EQ(v.conclusion, "");
-    EXPECT_EQ(v.title, "Queued");
+TEST(CheckRun, IsNamedAfterTheRootAndKind) {
+    EXPECT_EQ(check_run_name(deploy("queued")), "strata/deploy: network");
+    EXPECT_EQ(check_run_name(golden::pr_plan("queued")), "strata/plan: network");
 }
 
-TEST(CheckRun, PlanningAndApplyingAreInProgress) {
-    auto planning = render_check_run(state("planning"));
-    EXPECT_EQ(planning.status, "in_progress");
-    EXPECT_EQ(planning.conclusion, "");
-    EXPECT_EQ(planning.title, "Planning");
-    auto applying = render_check_run(state("applying"));
-    EXPECT_EQ(applying.status, "in_progress");
-    EXPECT_EQ(applying.conclusion, "");
-    EXPECT_EQ(applying.title, "Applying");
-}
-
-TEST(CheckRun, SucceededIsASuccess) {
-    auto s = state("succeeded");
-    s.reason = "should not be shown";
-    auto v = render_check_run(s);
-    EXPECT_EQ(v.status, "completed");
-    EXPECT_EQ(v.conclusion, "success");
-    EXPECT_EQ(v.summary.find("should not be shown"), std::string::npos);
-}
-
-TEST(CheckRun, FailedIsAFailureShowingTheReason) {
-    auto s = state("failed");
-    s.reason = "Error: creating S3 bucket: BucketAlreadyExists";
-    auto v = render_check_run(s);
-    EXPECT_EQ(v.status, "completed");
-    EXPECT_EQ(v.conclusion, "failure");
-    EXPECT_NE(v.summary.find("BucketAlreadyExists"), std::string::npos) << v.summary;
-}
-
-TEST(CheckRun, TimedOutSaysItWillNotBeRetried) {
-    auto v = render_check_run(state("timed_out"));
-    EXPECT_EQ(v.status, "completed");
-    EXPECT_EQ(v.conclusion, "timed_out");
-    EXPECT_NE(v.summary.find("will not be retried automatically"), std::string::npos) << v.summary;
-}
-
-TEST(CheckRun, CancelledIsCancelled) {
-    auto v = render_check_run(state("cancelled"));
-    EXPECT_EQ(v.status, "completed");
-    EXPECT_EQ(v.conclusion, "cancelled");
-}
-
-TEST(CheckRun, RejectedAndSkippedAreSkipped) {
-    for (const char* name : {"rejected", "skipped"}) {
-        auto v = render_check_run(state(name));
-        EXPECT_EQ(v.status, "completed") << name;
-        EXPECT_EQ(v.conclusion, "skipped") << name;
+TEST(CheckRun, EveryStateMapsToTheStatusAndConclusionPeopleExpect) {
+    const std::vector<std::array<std::string, 3>> mapping = {
+        {"queued", "queued", ""},
+        {"planning", "in_progress", ""},
+        {"confirmed", "in_progress", ""},
+        {"applying", "in_progress", ""},
+        {"locked", "completed", "action_required"},
+        {"awaiting_review", "completed", "action_required"},
+        {"succeeded", "completed", "success"},
+        {"failed", "completed", "failure"},
+        {"timed_out", "completed", "timed_out"},
+        {"rejected", "completed", "skipped"},
+        {"review_timed_out", "completed", "skipped"},
+        {"skipped", "completed", "skipped"},
+        {"cancelled", "completed", "cancelled"}};
+    for (const auto& [state, status, conclusion] : mapping) {
+        auto v = render_check_run(deploy(state));
+        EXPECT_EQ(v.status, status) << state;
+        EXPECT_EQ(v.conclusion, conclusion) << state;
     }
 }
 
-TEST(CheckRun, AwaitingReviewRequiresAction) {
-    auto v = render_check_run(state("awaiting_review"));
-    EXPECT_EQ(v.status, "completed");
-    EXPECT_EQ(v.conclusion, "action_required");
+TEST(CheckRun, ALockedMergeDeployOffersUnlock) {
+    auto v = render_check_run(deploy("locked"));
+    ASSERT_EQ(v.actions.size(), 1u);
+    EXPECT_EQ(v.actions[0].label, "Unlock");
+    EXPECT_EQ(v.actions[0].identifier, "unlock");
+    EXPECT_EQ(v.actions[0].description, "Unlock this plan to proceed");
+    EXPECT_TRUE(contains(v.summary, "press **Unlock**")) << v.summary;
 }
 
-TEST(CheckRun, SummaryNamesRootRevisionTriggerUserAndLogLink) {
-    auto v = render_check_run(state("planning"));
-    EXPECT_NE(v.summary.find("`network`"), std::string::npos) << v.summary;
-    EXPECT_NE(v.summary.find("`1e2d3c4`"), std::string::npos) << v.summary;
-    EXPECT_NE(v.summary.find("merge, by octocat"), std::string::npos) << v.summary;
-    EXPECT_NE(v.summary.find("[Logs](https://strata.example/logs/9f1c2d3e)"), std::string::npos)
+TEST(CheckRun, APlanAwaitingReviewOffersConfirmAndReject) {
+    auto v = render_check_run(deploy("awaiting_review"));
+    ASSERT_EQ(v.actions.size(), 2u);
+    EXPECT_EQ(v.actions[0].label, "Confirm");
+    EXPECT_EQ(v.actions[0].identifier, "confirm");
+    EXPECT_EQ(v.actions[0].description, "Confirm this plan to proceed to apply");
+    EXPECT_EQ(v.actions[1].label, "Reject");
+    EXPECT_EQ(v.actions[1].identifier, "reject");
+    EXPECT_EQ(v.actions[1].description, "Reject this plan to prevent the apply");
+    EXPECT_EQ(v.title, "Waiting for review: 2 to add, 1 to change, 0 to destroy");
+    EXPECT_TRUE(contains(v.summary, "It was triggered manually, so its plan needs a review."))
         << v.summary;
 }
 
-TEST(CheckRun, SummaryShowsThePlan) {
-    auto s = state("awaiting_review");
-    PlanSummary p;
-    p.add = 1;
-    p.change = 2;
-    p.destroy = 3;
-    p.replace = 1;
-    p.resources = {"+ aws_s3_bucket.a", "-/+ aws_instance.db"};
-    s.plan = p;
+TEST(CheckRun, NoOtherStateHasButtons) {
+    for (const char* state : {"queued", "planning", "confirmed", "applying", "succeeded", "failed",
+                              "timed_out", "rejected", "cancelled"})
+        EXPECT_TRUE(render_check_run(deploy(state)).actions.empty()) << state;
+}
+
+TEST(CheckRun, ATimedOutApplyTellsTheReaderToReRun) {
+    auto v = render_check_run(deploy("timed_out"));
+    EXPECT_EQ(v.title, "Timed out: re-run to deploy");
+    EXPECT_TRUE(contains(v.summary, "It will not be retried automatically")) << v.summary;
+    EXPECT_TRUE(contains(v.summary, "press **Re-run** on this check to deploy again")) << v.summary;
+}
+
+TEST(CheckRun, TheSummaryShowsWhoTriggeredConfirmedAndUnlocked) {
+    auto s = deploy("applying");
+    s.unlocked_by = "monalisa";
     auto v = render_check_run(s);
-    EXPECT_NE(v.summary.find("1 to add, 2 to change, 3 to destroy, 1 to replace."),
-              std::string::npos)
+    EXPECT_TRUE(contains(v.summary, "- Triggered by @octocat: manual deploy")) << v.summary;
+    EXPECT_TRUE(contains(v.summary, "- Confirmed by @hubot at 2026-11-20 22:44:03 UTC"))
         << v.summary;
-    EXPECT_NE(v.summary.find("-/+ aws_instance.db"), std::string::npos);
+    EXPECT_TRUE(contains(v.summary, "- Unlocked by @monalisa")) << v.summary;
+    EXPECT_TRUE(contains(v.summary,
+                         "[Live log](https://strata.example/jobs/" + golden::kDeploymentId + ")"));
+    EXPECT_EQ(v.details_url, "https://strata.example/jobs/" + golden::kDeploymentId);
 }
 
-TEST(CheckRun, QueuedWithNothingAheadSaysSo) {
-    auto v = render_check_run(state("queued"));
-    EXPECT_NE(v.summary.find("No other runs ahead in queue."), std::string::npos) << v.summary;
-    EXPECT_EQ(v.summary.find("Runs in queue:"), std::string::npos);
-}
-
-TEST(CheckRun, QueuedBehindOthersListsThemInOrder) {
-    auto s = state("queued");
+TEST(CheckRun, TheQueueListsTheRunsAheadWithLinksOrSaysThereAreNone) {
+    auto alone = render_check_run(deploy("queued"));
+    EXPECT_TRUE(contains(alone.summary, "No other runs ahead in queue.")) << alone.summary;
+    auto s = deploy("queued");
     s.queue_ahead = {{"d1", "aaaaaaa1111111", "manual"}, {"d2", "bbbbbbb2222222", "merge"}};
-    auto v = render_check_run(s);
-    EXPECT_NE(v.summary.find("Runs in queue:"), std::string::npos) << v.summary;
-    EXPECT_EQ(v.summary.find("No other runs ahead in queue."), std::string::npos);
-    auto first = v.summary.find("`aaaaaaa` (manual)");
-    auto second = v.summary.find("`bbbbbbb` (merge)");
+    RenderLinks links;
+    links.check_run_urls["d1"] = "https://github.com/acme/infra/runs/11";
+    auto v = render_check_run(s, links);
+    EXPECT_FALSE(contains(v.summary, "No other runs ahead in queue."));
+    auto first =
+        v.summary.find("1. [`aaaaaaa`](https://github.com/acme/infra/runs/11) manual deploy");
+    auto second = v.summary.find(
+        "2. [`bbbbbbb`](https://github.com/acme/infra/commit/bbbbbbb2222222) merge deploy");
     ASSERT_NE(first, std::string::npos) << v.summary;
     ASSERT_NE(second, std::string::npos) << v.summary;
     EXPECT_LT(first, second);
+    EXPECT_TRUE(contains(v.summary, "Runs in queue:"));
 }
 
-TEST(CheckRun, HugeSummaryIsTruncatedKeepingTheLogLink) {
-    auto s = state("failed");
+TEST(CheckRun, ALongResourceListIsFoldedAndTheFullListGoesToTheText) {
+    auto s = deploy("awaiting_review");
+    s.plan->resources.clear();
+    for (int i = 0; i < 120; ++i)
+        s.plan->resources.push_back("+ aws_route53_record.r[" + std::to_string(i) + "]");
+    auto v = render_check_run(s);
+    EXPECT_TRUE(contains(v.summary, "<details><summary>120 resources</summary>")) << v.summary;
+    EXPECT_TRUE(contains(v.summary, "… and 70 more.")) << v.summary;
+    EXPECT_FALSE(contains(v.summary, "r[119]"));
+    EXPECT_TRUE(contains(v.text, "r[119]"));
+    auto short_plan = render_check_run(deploy("awaiting_review"));
+    EXPECT_FALSE(contains(short_plan.summary, "<details>")) << "three resources need no folding";
+    EXPECT_TRUE(short_plan.text.empty());
+}
+
+TEST(CheckRun, AHugeSummaryIsCutCleanlyEndingWithTheLogLink) {
+    auto s = deploy("failed");
     s.reason = std::string(100'000, 'x');
     auto v = render_check_run(s);
     EXPECT_LE(v.summary.size(), 65'535u);
     EXPECT_GT(v.summary.size(), 60'000u);
-    EXPECT_NE(v.summary.find("truncated"), std::string::npos);
-    auto link = v.summary.rfind("https://strata.example/logs/9f1c2d3e");
-    ASSERT_NE(link, std::string::npos);
-    EXPECT_EQ(link + std::string("https://strata.example/logs/9f1c2d3e").size(), v.summary.size());
+    EXPECT_EQ(count(v.summary, "```") % 2, 0) << "a code block left open";
+    std::string tail =
+        "[The full log](https://strata.example/jobs/" + golden::kDeploymentId + ")\n";
+    ASSERT_GE(v.summary.size(), tail.size());
+    EXPECT_EQ(v.summary.substr(v.summary.size() - tail.size()), tail);
+    EXPECT_TRUE(contains(v.summary, "Cut to fit GitHub's limit of 65,535 characters."));
 }
 
-TEST(CheckRun, TruncationClosesACodeBlockSoTheLinkIsNotInsideIt) {
-    auto s = state("failed");
-    s.reason = std::string(100'000, 'x');
-    auto v = render_check_run(s);
-    EXPECT_EQ(count(v.summary, "```") % 2, 0) << "unbalanced code fences before the log link";
-}
-
-TEST(CheckRun, TruncationDoesNotCutAMultiByteCharacter) {
+TEST(CheckRun, CuttingNeverSplitsACharacterOrLeavesAFoldOpen) {
     for (int shift = 0; shift < 4; ++shift) {
-        auto s = state("failed");
+        auto s = deploy("failed");
         s.reason = std::string(static_cast<std::size_t>(shift), 'x');
-        for (int i = 0; i < 40'000; ++i) s.reason += "é€";  // 2- and 3-byte sequences
+        for (int i = 0; i < 40'000; ++i) s.reason += "é€";
         auto v = render_check_run(s);
         EXPECT_LE(v.summary.size(), 65'535u);
         EXPECT_TRUE(valid_utf8(v.summary)) << "shift " << shift;
     }
+    auto s = deploy("awaiting_review");
+    s.plan->resources.assign(40, std::string(3'000, 'r'));
+    auto v = render_check_run(s);
+    EXPECT_LE(v.summary.size(), 65'535u);
+    EXPECT_EQ(count(v.summary, "<details>"), count(v.summary, "</details>")) << "a fold left open";
+    EXPECT_LE(v.text.size(), 65'535u);
 }
 
-TEST(CheckRun, TruncationWithoutALogLinkStillEndsWithANote) {
-    auto s = state("failed");
+TEST(CheckRun, WithoutALogLinkACutSummaryStillEndsWithANote) {
+    auto s = deploy("failed");
     s.log_url.clear();
     s.reason = std::string(70'000, 'y');
     auto v = render_check_run(s);
     EXPECT_LE(v.summary.size(), 65'535u);
-    EXPECT_NE(v.summary.find("truncated"), std::string::npos);
+    EXPECT_TRUE(contains(v.summary, "See the full log."));
 }
 
-TEST(CheckRun, CreateBodyCarriesNameShaExternalIdAndDetailsUrl) {
-    auto body = json::parse(check_run_body(state("queued"), true));
+TEST(CheckRunLimits, ActionsAreCutToGitHubsLimits) {
+    CheckRunView v;
+    v.actions = {{"A label far longer than twenty", "an-identifier-longer-than-20",
+                  "A description that is much longer than forty characters"},
+                 {"b", "b", "b"},
+                 {"c", "c", "c"},
+                 {"d", "d", "d"}};
+    enforce_github_limits(v);
+    ASSERT_EQ(v.actions.size(), 3u);
+    EXPECT_EQ(v.actions[0].label, "A label far longer t");
+    EXPECT_EQ(v.actions[0].identifier, "an-identifier-longer");
+    EXPECT_EQ(v.actions[0].description, "A description that is much longer than f");
+    v.actions = {{"Ünlöck ünlöck ünlöck ü", "u", "d"}};
+    enforce_github_limits(v);
+    EXPECT_EQ(v.actions[0].label, "Ünlöck ünlöck ünlöck") << "characters, not bytes";
+}
+
+TEST(CheckRunBody, CreateCarriesNameShaExternalIdAndDetailsUrl) {
+    auto body = json::parse(check_run_body(render_check_run(deploy("queued")), true));
     EXPECT_EQ(body["name"], "strata/deploy: network");
-    EXPECT_EQ(body["head_sha"], "1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e5");
-    EXPECT_EQ(body["external_id"], "9f1c2d3e-0000-5000-8000-000000000001");
-    EXPECT_EQ(body["details_url"], "https://strata.example/logs/9f1c2d3e");
+    EXPECT_EQ(body["head_sha"], golden::kRevision);
+    EXPECT_EQ(body["external_id"], golden::kDeploymentId);
+    EXPECT_EQ(body["details_url"], "https://strata.example/jobs/" + golden::kDeploymentId);
     EXPECT_EQ(body["status"], "queued");
     EXPECT_FALSE(body.contains("conclusion"));
+    EXPECT_FALSE(body.contains("actions"));
     EXPECT_EQ(body["output"]["title"], "Queued");
 }
 
-TEST(CheckRun, UpdateBodyCarriesConclusionButNotCreateFields) {
-    auto body = json::parse(check_run_body(state("succeeded"), false));
-    EXPECT_FALSE(body.contains("name"));
-    EXPECT_FALSE(body.contains("head_sha"));
-    EXPECT_EQ(body["status"], "completed");
-    EXPECT_EQ(body["conclusion"], "success");
+TEST(CheckRunBody, UpdateCarriesTheButtonsOrClearsThem) {
+    auto review = json::parse(check_run_body(render_check_run(deploy("awaiting_review")), false));
+    EXPECT_FALSE(review.contains("name"));
+    EXPECT_FALSE(review.contains("head_sha"));
+    EXPECT_EQ(review["conclusion"], "action_required");
+    EXPECT_EQ(review["actions"].size(), 2u);
+    auto applying = json::parse(check_run_body(render_check_run(deploy("applying")), false));
+    EXPECT_EQ(applying["actions"], json::array()) << "the buttons must go once confirmed";
+    EXPECT_FALSE(applying.contains("conclusion"));
+}
+
+TEST(CheckRunEvents, AnInvalidConfigFailsPointingAtTheFileAndLine) {
+    ConfigInvalid e{{"acme/infra", "https://github.com/acme/infra.git", "main", 7},
+                    golden::kRevision,
+                    "strata.yaml",
+                    12,
+                    "duplicate root name 'network'",
+                    0};
+    auto v = render_config_invalid(e);
+    EXPECT_EQ(v.name, "strata/config");
+    EXPECT_EQ(v.conclusion, "failure");
+    EXPECT_EQ(v.title, "strata.yaml is invalid (line 12)");
+    ASSERT_EQ(v.annotations.size(), 1u);
+    EXPECT_EQ(v.annotations[0].path, "strata.yaml");
+    EXPECT_EQ(v.annotations[0].start_line, 12);
+    EXPECT_EQ(v.annotations[0].level, "failure");
+    EXPECT_EQ(v.details_url,
+              "https://github.com/acme/infra/blob/" + golden::kRevision + "/strata.yaml#L12");
+    auto body = json::parse(check_run_body(v, true));
+    EXPECT_EQ(body["output"]["annotations"][0]["message"], "duplicate root name 'network'");
+    e.line = 0;
+    auto unknown_line = render_config_invalid(e);
+    EXPECT_EQ(unknown_line.annotations[0].start_line, 1) << "GitHub needs a line";
+    EXPECT_EQ(unknown_line.title, "strata.yaml is invalid");
+}
+
+TEST(CheckRunEvents, ARefusedRequestIsReportedWithItsReason) {
+    RequestRefused e{{"acme/infra", "https://github.com/acme/infra.git", "main", 7},
+                     "network",
+                     golden::kRevision,
+                     "rerun",
+                     "octocat",
+                     "Reruns are only supported on the most recent deploy",
+                     "d1"};
+    auto v = render_request_refused(e);
+    EXPECT_EQ(v.name, "strata/rerun: network");
+    EXPECT_EQ(v.conclusion, "neutral");
+    EXPECT_EQ(v.title, "Rerun refused");
+    EXPECT_TRUE(contains(v.summary, "> Reruns are only supported on the most recent deploy"))
+        << v.summary;
 }
 
 }  // namespace

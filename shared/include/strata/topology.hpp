@@ -45,8 +45,22 @@ inline QueueSpec notifier() {
             true};
 }
 
+// The notifier's other channels, a queue each, so that one channel's outage or retries never
+// hold up another (notifier() above feeds the GitHub check runs): pull-request plan comments,
+// Slack, and the SNS audit stream.
+inline QueueSpec notifier_comments() {
+    return {"strata.notifier.comments", {"deployment.state"}, 50, 16, true};
+}
+inline QueueSpec notifier_slack() {
+    return {"strata.notifier.slack", {"deployment.state"}, 50, 16, true};
+}
+inline QueueSpec notifier_sns() {
+    return {"strata.notifier.sns", {"deployment.state"}, 50, 16, true};
+}
+
 inline std::vector<QueueSpec> all() {
-    return {planner(), scheduler(), executor_work(), notifier()};
+    return {planner(),           scheduler(),      executor_work(), notifier(),
+            notifier_comments(), notifier_slack(), notifier_sns()};
 }
 
 }  // namespace strata::topology

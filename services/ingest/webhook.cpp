@@ -1,48 +1,33 @@
 #include "webhook.hpp"
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
+#include <optional>
 
+#include "github_payload.hpp"
 #include "strata/crypto.hpp"
-#include "strata/messages.hpp"
 
 namespace strata::ingest {
 namespace {
 
-using nlohmann::json;
+constexpr std::size_t kReusedParserBytes = 1024 * 1024;
 
-std::string string_at(const json& j, const json::json_pointer& p) {
-    return j.contains(p) && j[p].is_string() ? j[p].get<std::string>() : std::string();
-}
+using Normalizer = Result<Outcome> (*)(const github::Payload&, std::string_view);
 
-long long int_at(const json& j, const json::json_pointer& p) {
-    return j.contains(p) && j[p].is_number_integer() ? j[p].get<long long>() : 0;
-}
+struct HandledEvent {
+    const char* name;
+    Normalizer normalize;
+};
 
-RepoRef repo_of(const json& doc) {
-    RepoRef r;
-    r.full_name = string_at(doc, "/repository/full_name"_json_pointer);
-    r.clone_url = string_at(doc, "/repository/clone_url"_json_pointer);
-    r.default_branch = string_at(doc, "/repository/default_branch"_json_pointer);
-    r.installation_id = int_at(doc, "/installation/id"_json_pointer);
-    return r;
-}
-
-Result<Outcome> normalize_push(const json& doc, std::string_view delivery_id) {
-    PushEvent push;
-    push.repo = repo_of(doc);
-    push.ref = string_at(doc, "/ref"_json_pointer);
-    push.before = string_at(doc, "/before"_json_pointer);
-    push.after = string_at(doc, "/after"_json_pointer);
-    push.pusher = string_at(doc, "/pusher/name"_json_pointer);
-    push.forced = doc.contains("forced") && doc["forced"].is_boolean() && doc["forced"].get<bool>();
-    // Everything event.push requires, so that nothing accepted here is dead-lettered downstream.
-    if (push.repo.full_name.empty() || push.repo.clone_url.empty() || push.ref.empty() ||
-        push.before.empty() || push.after.empty())
-        return make_error("push event lacks repository, ref, before or after");
-    std::string id = derived_uuid("github-delivery:" + std::string(delivery_id));
-    auto message = make_message(std::move(push), Origin{"ingest", id, ""}, id);
-    return Outcome{Normalized{std::string(PushEvent::kType), id, encode(message)}};
-}
+constexpr HandledEvent kHandled[] = {
+    {"push", github::push},
+    {"pull_request", github::pull_request},
+    {"check_run", github::check_run},
+    {"check_suite", github::check_suite},
+    {"issue_comment", github::issue_comment},
+    {"merge_group", github::merge_group},
+    {"installation", github::installation},
+    {"ping", github::ping},
+};
 
 }  // namespace
 
@@ -60,12 +45,64 @@ bool signature_valid(std::string_view body, std::string_view header,
     return any;
 }
 
+bool delivery_id_valid(std::string_view delivery_id) {
+    if (delivery_id.empty() || delivery_id.size() > 64) return false;
+    return std::all_of(delivery_id.begin(), delivery_id.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               c == '-' || c == '_' || c == '.';
+    });
+}
+
+const std::vector<std::string>& handled_events() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> out;
+        for (const auto& e : kHandled) out.emplace_back(e.name);
+        return out;
+    }();
+    return names;
+}
+
 Result<Outcome> normalize(std::string_view event, std::string_view delivery_id,
-                          std::string_view body) {
-    json doc = json::parse(body.begin(), body.end(), nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) return make_error("body is not a JSON object");
-    if (event == "push") return normalize_push(doc, delivery_id);
-    return Outcome{Ignored{"event '" + std::string(event) + "' is not handled"}};
+                          std::string_view json) {
+    // One parser per thread keeps its buffers between payloads; a rare large payload (up to
+    // 25 MiB) gets a parser of its own, so that no thread holds buffers of that size afterwards.
+    thread_local simdjson::dom::parser reused;
+    std::optional<simdjson::dom::parser> large;
+    auto& parser = json.size() <= kReusedParserBytes ? reused : large.emplace();
+    simdjson::dom::element root;
+    if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS || !root.is_object())
+        return make_error("body is not a JSON object");
+    github::Payload doc(root);
+    for (const auto& handled : kHandled) {
+        if (event == handled.name) return handled.normalize(doc, delivery_id);
+    }
+    return github::ignored("event_not_handled", "event '" + std::string(event) + "' is not handled",
+                           doc.str("/repository/full_name"));
+}
+
+CheckedWebhook check_webhook(const WebhookInput& in, const std::vector<std::string>& secrets) {
+    CheckedWebhook c;
+    auto refuse = [&](int status, std::string metric, std::string error) {
+        c.status = status;
+        c.metric = std::move(metric);
+        c.error = std::move(error);
+        return c;
+    };
+    if (!signature_valid(in.body, in.signature, secrets))
+        return refuse(401, "bad_signature", "invalid signature");
+    if (in.event.empty() || !delivery_id_valid(in.delivery))
+        return refuse(400, "bad_request",
+                      "missing or malformed X-GitHub-Event or X-GitHub-Delivery");
+    std::optional<std::string> form;
+    if (in.encoding == BodyEncoding::Form) {
+        auto payload = form_payload(in.body);
+        if (!payload) return refuse(400, "bad_request", payload.error().message);
+        form = std::move(*payload);
+    }
+    auto outcome = normalize(in.event, in.delivery, form ? std::string_view(*form) : in.body);
+    if (!outcome) return refuse(400, "bad_request", outcome.error().message);
+    c.outcome = std::move(*outcome);
+    return c;
 }
 
 }  // namespace strata::ingest

@@ -74,6 +74,15 @@ TEST(IngestWebhook, NoSecretOrAnEmptySecretAcceptsNothing) {
     EXPECT_FALSE(signature_valid(kBody, sign("", kBody), {""}));
 }
 
+TEST(IngestWebhook, DeliveryIdsArePlainShortTokens) {
+    EXPECT_TRUE(delivery_id_valid("72d3162e-cc78-11e3-81ab-4c9367dc0958"));
+    EXPECT_FALSE(delivery_id_valid(""));
+    EXPECT_FALSE(delivery_id_valid(std::string(65, 'a')));
+    EXPECT_FALSE(delivery_id_valid("a b"));
+    EXPECT_FALSE(delivery_id_valid("a:b"));
+    EXPECT_FALSE(delivery_id_valid("x\r\nSet-Cookie: y"));
+}
+
 TEST(IngestWebhook, PushIsNormalizedWithItsFieldsMapped) {
     auto body = read_fixture("webhooks/push.json");
     auto outcome = normalize("push", "f3b0c1a2-1234-11ef-9a4e-0242ac120002", body);
@@ -86,7 +95,7 @@ TEST(IngestWebhook, PushIsNormalizedWithItsFieldsMapped) {
     ASSERT_TRUE(m.ok()) << m.error().message;
     EXPECT_EQ(m->envelope.id, n.message_id);
     EXPECT_EQ(m->envelope.producer, "ingest");
-    EXPECT_FALSE(m->envelope.correlation_id.empty());
+    EXPECT_EQ(m->envelope.correlation_id, "f3b0c1a2-1234-11ef-9a4e-0242ac120002");
     const auto& p = m->payload;
     EXPECT_EQ(p.repo.full_name, "acme-platform/terraform-live");
     EXPECT_EQ(p.repo.clone_url, "https://github.com/acme-platform/terraform-live.git");

@@ -1,0 +1,38 @@
+// Read access to the tree of one revision: what the index and the config loader need, behind an
+// interface so that tests can serve trees from memory. Blocking (libgit2): worker threads only.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "strata/git.hpp"
+#include "strata/result.hpp"
+
+namespace strata::planner {
+
+class RevisionReader {
+public:
+    virtual ~RevisionReader() = default;
+    virtual const std::string& revision() const = 0;
+    // Entries of dir ("" = top); empty when dir does not exist or is not a directory.
+    virtual Result<std::vector<TreeEntry>> entries(const std::string& dir) const = 0;
+    virtual Result<std::string> blob(const std::string& id) const = 0;
+};
+
+// A revision of a mirror. The mirror must outlive it and not be used by another thread meanwhile.
+class GitRevision : public RevisionReader {
+public:
+    GitRevision(const GitMirror& mirror, std::string revision)
+        : mirror_(mirror), revision_(std::move(revision)) {}
+    const std::string& revision() const override { return revision_; }
+    Result<std::vector<TreeEntry>> entries(const std::string& dir) const override {
+        return mirror_.entries(revision_, dir);
+    }
+    Result<std::string> blob(const std::string& id) const override { return mirror_.read_blob(id); }
+
+private:
+    const GitMirror& mirror_;
+    std::string revision_;
+};
+
+}  // namespace strata::planner

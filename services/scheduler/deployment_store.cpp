@@ -9,38 +9,32 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<std::string> split_csv(const std::string& s) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start < s.size()) {
-        auto comma = s.find(',', start);
-        if (comma == std::string::npos) comma = s.size();
-        if (comma > start) out.push_back(s.substr(start, comma - start));
-        start = comma + 1;
-    }
-    return out;
-}
-
 std::string script(std::string_view body) {
-    return std::string(scheduler_lua_lib()) + "\n" + std::string(body);
+    return std::string(scheduler_lua_lib()) + "\n" + std::string(scheduler_lua_lib_queue()) + "\n" +
+           std::string(scheduler_lua_lib_finish()) + "\n" + std::string(body);
 }
 
-std::optional<PlanSummary> plan_from_json(const std::string& text) {
-    if (text.empty()) return std::nullopt;
-    json j = json::parse(text, nullptr, false);
-    if (!j.is_object()) return std::nullopt;
-    PlanSummary p;
-    p.add = j.value("add", 0);
-    p.change = j.value("change", 0);
-    p.destroy = j.value("destroy", 0);
-    p.replace = j.value("replace", 0);
-    p.import = j.value("import", 0);
-    p.move = j.value("move", 0);
-    p.resources = j.value("resources", std::vector<std::string>{});
-    return p;
+long long millis(std::chrono::milliseconds d) { return static_cast<long long>(d.count()); }
+
+}  // namespace
+
+std::string repo_json(const RepoRef& r) {
+    return json{{"full_name", r.full_name},
+                {"clone_url", r.clone_url},
+                {"default_branch", r.default_branch},
+                {"installation_id", r.installation_id}}
+        .dump();
 }
 
-std::string plan_to_json(const PlanSummary& p) {
+std::string root_json(const RootRef& r) {
+    return json{{"name", r.name},
+                {"dir", r.dir},
+                {"workspace", r.workspace},
+                {"terraform_version", r.terraform_version}}
+        .dump();
+}
+
+std::string plan_json(const PlanSummary& p) {
     return json{{"add", p.add},
                 {"change", p.change},
                 {"destroy", p.destroy},
@@ -51,101 +45,189 @@ std::string plan_to_json(const PlanSummary& p) {
         .dump();
 }
 
-}  // namespace
-
-DeploymentStore::DeploymentStore(RedisClient& redis, std::string prefix)
-    : redis_(redis), prefix_(std::move(prefix)) {
-    redis_.register_script("enqueue", script(scheduler_lua_enqueue()));
-    redis_.register_script("job_state", script(scheduler_lua_job_state()));
-    redis_.register_script("describe", script(scheduler_lua_describe()));
+DeploymentStore::DeploymentStore(RedisClient& redis, std::string prefix,
+                                 std::function<long long()> clock)
+    : redis_(redis), prefix_(std::move(prefix)), clock_(std::move(clock)) {
+    redis_.register_script("scheduler.enqueue", script(scheduler_lua_enqueue()));
+    redis_.register_script("scheduler.plan_request", script(scheduler_lua_plan_request()));
+    redis_.register_script("scheduler.plan_cancel", script(scheduler_lua_plan_cancel()));
+    redis_.register_script("scheduler.job_state", script(scheduler_lua_job_state()));
+    redis_.register_script("scheduler.unlock", script(scheduler_lua_unlock()));
+    redis_.register_script("scheduler.review", script(scheduler_lua_review()));
+    redis_.register_script("scheduler.tick", script(scheduler_lua_tick()));
+    redis_.register_script("scheduler.outbox_due", script(scheduler_lua_outbox_due()));
+    redis_.register_script("scheduler.describe", script(scheduler_lua_describe()));
 }
 
-std::string DeploymentStore::root_key(const RepoRef& repo, const RootRef& root) {
-    return repo.full_name + "||" + root.name;
+std::string DeploymentStore::root_key(std::string_view repo, std::string_view root) {
+    return std::string(repo) + "||" + std::string(root);
 }
 
 Result<Transition> parse_transition(const RedisReply& reply) {
-    if (reply.type != RedisReply::Type::Array || reply.elements.size() != 3)
+    if (reply.type != RedisReply::Type::Array || reply.elements.size() != 2 ||
+        reply.elements[1].type != RedisReply::Type::Array)
         return make_error("unexpected reply from a scheduler script");
-    return Transition{reply.elements[0].str, split_csv(reply.elements[1].str),
-                      split_csv(reply.elements[2].str)};
+    Transition t{reply.elements[0].str, {}};
+    const auto& flat = reply.elements[1].elements;
+    for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
+        OutboxEntry entry{flat[i].str, {}};
+        // Numbers a script put in an entry come back as integer replies (strings from XRANGE).
+        for (const auto& f : flat[i + 1].elements)
+            entry.fields.push_back(f.type == RedisReply::Type::Integer ? std::to_string(f.integer)
+                                                                       : f.str);
+        t.entries.push_back(std::move(entry));
+    }
+    return t;
 }
 
-void DeploymentStore::enqueue(const std::string& message_id, const std::string& deployment_id,
-                              const DeployRequested& r, TransitionCallback done) {
-    json repo = {{"full_name", r.repo.full_name},
-                 {"clone_url", r.repo.clone_url},
-                 {"default_branch", r.repo.default_branch},
-                 {"installation_id", r.repo.installation_id}};
-    json root = {{"name", r.root.name},
-                 {"dir", r.root.dir},
-                 {"workspace", r.root.workspace},
-                 {"terraform_version", r.root.terraform_version}};
-    std::vector<std::string> args = {prefix_,
-                                     message_id,
-                                     deployment_id,
-                                     root_key(r.repo, r.root),
-                                     r.trigger,
-                                     "repo",
-                                     repo.dump(),
-                                     "root",
-                                     root.dump(),
-                                     "revision",
-                                     r.revision,
-                                     "ref",
-                                     r.ref,
-                                     "user",
-                                     r.user,
-                                     "upstream",
-                                     json(r.upstream_roots).dump()};
-    redis_.eval("enqueue", {}, std::move(args), [done = std::move(done)](Result<RedisReply> reply) {
-        if (!reply) return done(reply.error().context("enqueueing deployment"));
-        done(parse_transition(*reply));
-    });
+void DeploymentStore::run(const std::string& name, const Cause& cause, std::string argument,
+                          const std::string& what, TransitionCallback done) {
+    std::string now = clock_ ? std::to_string(clock_()) : "";
+    redis_.eval(
+        "scheduler." + name, {},
+        {prefix_, cause.message_id, std::move(now), cause.correlation_id, std::move(argument)},
+        [what, done = std::move(done)](Result<RedisReply> reply) {
+            if (!reply) return done(reply.error().context(what));
+            done(parse_transition(*reply));
+        });
 }
 
-void DeploymentStore::record_job_state(const std::string& message_id, const JobState& s,
+void DeploymentStore::enqueue(const Cause& cause, const std::string& deployment_id,
+                              const DeployRequested& r, const RootPolicy& policy,
+                              TransitionCallback done) {
+    json q = {{"id", deployment_id},
+              {"root_key", root_key(r.repo.full_name, r.root.name)},
+              {"repo_name", r.repo.full_name},
+              {"repo", repo_json(r.repo)},
+              {"root", root_json(r.root)},
+              {"root_name", r.root.name},
+              {"revision", r.revision},
+              {"ref", r.ref},
+              {"trigger", r.trigger},
+              {"user", r.user},
+              {"rerun", r.rerun},
+              {"force", r.force},
+              {"request_reason", r.reason},
+              {"upstream", r.upstream_roots},
+              {"approvers_required", policy.approvers_required},
+              {"allowed", json(policy.reviewers).dump()},
+              {"review_timeout_ms", millis(policy.review_timeout)},
+              {"expiry_ms", millis(policy.queue_expiry)},
+              {"coalesce", policy.coalesce_merges}};
+    run("enqueue", cause, q.dump(), "enqueueing deployment", std::move(done));
+}
+
+void DeploymentStore::request_plan(const Cause& cause, const std::string& deployment_id,
+                                   const PlanRequested& r, TransitionCallback done) {
+    json q = {{"id", deployment_id},
+              {"root_key", root_key(r.repo.full_name, r.root.name)},
+              {"repo_name", r.repo.full_name},
+              {"repo", repo_json(r.repo)},
+              {"root", root_json(r.root)},
+              {"root_name", r.root.name},
+              {"revision", r.revision},
+              {"pull_number", r.pull_number},
+              {"head_ref", r.head_ref},
+              {"trigger", r.trigger},
+              {"user", r.user}};
+    run("plan_request", cause, q.dump(), "requesting plan", std::move(done));
+}
+
+void DeploymentStore::cancel_plans(const Cause& cause, const PlanCancelled& c,
+                                   TransitionCallback done) {
+    json q = {{"repo_name", c.repo.full_name},
+              {"pull_number", c.pull_number},
+              {"revision", c.revision},
+              {"reason", c.reason}};
+    run("plan_cancel", cause, q.dump(), "cancelling plans", std::move(done));
+}
+
+void DeploymentStore::record_job_state(const Cause& cause, const JobState& s,
                                        TransitionCallback done) {
-    std::vector<std::string> args = {prefix_,         message_id,
-                                     s.deployment_id, std::to_string(s.fencing_token),
-                                     s.state,         s.plan ? plan_to_json(*s.plan) : "",
-                                     s.detail,        s.executor_id};
-    redis_.eval("job_state", {}, std::move(args),
-                [done = std::move(done)](Result<RedisReply> reply) {
-                    if (!reply) return done(reply.error().context("recording job state"));
-                    done(parse_transition(*reply));
-                });
+    json q = {{"dep", s.deployment_id},
+              {"fence", s.fencing_token},
+              {"job_id", s.job_id},
+              {"state", s.state},
+              {"order", s.revision_order},
+              {"plan", s.plan ? plan_json(*s.plan) : ""},
+              {"changes", s.plan && s.plan->has_changes()},
+              {"detail", s.detail},
+              {"executor", s.executor_id}};
+    run("job_state", cause, q.dump(), "recording job state", std::move(done));
+}
+
+void DeploymentStore::unlock(const Cause& cause, const UnlockRequest& u, TransitionCallback done) {
+    json roots = json::array();
+    for (const auto& root : u.roots) roots.push_back(root_key(u.repo.full_name, root));
+    json q = {{"dep", u.deployment_id},
+              {"roots", roots},
+              {"all", u.all_roots},
+              {"repo", repo_json(u.repo)},
+              {"repo_name", u.repo.full_name},
+              {"user", u.user}};
+    run("unlock", cause, q.dump(), "unlocking queue", std::move(done));
+}
+
+void DeploymentStore::review(const Cause& cause, const ReviewRequest& r, TransitionCallback done) {
+    json roots = json::array();
+    if (!r.root.empty()) roots.push_back(root_key(r.repo.full_name, r.root));
+    for (const auto& root : r.roots) roots.push_back(root_key(r.repo.full_name, root));
+    json q = {{"action", r.action},        {"dep", r.deployment_id},        {"roots", roots},
+              {"repo", repo_json(r.repo)}, {"repo_name", r.repo.full_name}, {"user", r.user},
+              {"reason", r.reason}};
+    run("review", cause, q.dump(), "recording review", std::move(done));
+}
+
+void DeploymentStore::tick(const TickSettings& s, TransitionCallback done) {
+    json q = {{"lease_timeout_ms", millis(s.lease_timeout)},
+              {"max_attempts", s.max_plan_attempts},
+              {"limit", s.limit}};
+    run("tick", Cause{}, q.dump(), "running timers", std::move(done));
+}
+
+void DeploymentStore::outbox_due(std::chrono::milliseconds grace, int limit,
+                                 TransitionCallback done) {
+    json q = {{"grace_ms", millis(grace)}, {"limit", limit}};
+    run("outbox_due", Cause{}, q.dump(), "reading the outbox", std::move(done));
+}
+
+void DeploymentStore::outbox_done(const std::vector<std::string>& entry_ids,
+                                  std::function<void(Result<void>)> done) {
+    if (entry_ids.empty()) return done({});
+    std::vector<std::string> argv = {"XDEL", prefix_ + ":outbox"};
+    argv.insert(argv.end(), entry_ids.begin(), entry_ids.end());
+    redis_.command(std::move(argv), [done = std::move(done)](Result<RedisReply> reply) {
+        if (!reply) return done(reply.error().context("removing published outbox entries"));
+        done({});
+    });
 }
 
 Result<DeploymentRecord> parse_record(const std::string& id, const RedisReply& reply) {
     if (reply.type != RedisReply::Type::Array || reply.elements.size() != 2)
         return make_error("unexpected reply describing deployment " + id);
-    std::map<std::string, std::string> f;
-    const auto& hash = reply.elements[0].elements;
-    for (std::size_t i = 0; i + 1 < hash.size(); i += 2) f[hash[i].str] = hash[i + 1].str;
-    if (f.empty()) return make_error("deployment " + id + " does not exist");
     DeploymentRecord d;
     d.id = id;
-    json repo = json::parse(f["repo"], nullptr, false);
-    json root = json::parse(f["root"], nullptr, false);
-    if (!repo.is_object() || !root.is_object())
-        return make_error("deployment " + id + " is corrupt");
-    d.repo = {repo.value("full_name", ""), repo.value("clone_url", ""),
-              repo.value("default_branch", ""), repo.value("installation_id", 0LL)};
-    d.root = {root.value("name", ""), root.value("dir", ""), root.value("workspace", "default"),
-              root.value("terraform_version", "")};
-    d.revision = f["revision"];
-    d.ref = f["ref"];
-    d.trigger = f["trigger"];
-    d.user = f["user"];
-    d.state = f["state"];
-    d.reason = f["reason"];
-    d.job_id = f["job_id"];
-    d.last_attempted = f["last_attempted"];
-    d.executor = f["executor"];
-    d.seq = f["seq"].empty() ? 0 : std::stoll(f["seq"]);
-    d.fence = f["fence"].empty() ? 0 : std::stoll(f["fence"]);
-    d.plan = plan_from_json(f["plan"]);
+    const auto& hash = reply.elements[0].elements;
+    for (std::size_t i = 0; i + 1 < hash.size(); i += 2) d.fields[hash[i].str] = hash[i + 1].str;
+    if (d.fields.empty()) return make_error("deployment " + id + " does not exist");
+    auto f = [&](const char* name) {
+        auto it = d.fields.find(name);
+        return it == d.fields.end() ? std::string() : it->second;
+    };
+    auto number = [&](const char* name) {
+        auto v = f(name);
+        return v.empty() ? 0LL : std::stoll(v);
+    };
+    d.state = f("state");
+    d.phase = f("phase");
+    d.revision = f("revision");
+    d.trigger = f("trigger");
+    d.job_id = f("job_id");
+    d.reason = f("reason");
+    d.executor = f("executor");
+    d.last_attempted = f("last_attempted");
+    d.seq = number("seq");
+    d.fence = number("fence");
     const auto& ahead = reply.elements[1].elements;
     for (std::size_t i = 0; i + 3 <= ahead.size(); i += 3)
         d.queue_ahead.push_back({ahead[i].str, ahead[i + 1].str, ahead[i + 2].str});
@@ -154,7 +236,7 @@ Result<DeploymentRecord> parse_record(const std::string& id, const RedisReply& r
 
 void DeploymentStore::describe(const std::string& deployment_id,
                                std::function<void(Result<DeploymentRecord>)> done) {
-    redis_.eval("describe", {}, {prefix_, "", deployment_id},
+    redis_.eval("scheduler.describe", {}, {prefix_, "", "", "", deployment_id},
                 [deployment_id, done = std::move(done)](Result<RedisReply> reply) {
                     if (!reply) return done(reply.error().context("describing deployment"));
                     done(parse_record(deployment_id, *reply));

@@ -1,6 +1,8 @@
 #include "scheduler_service.hpp"
 
 #include "deployment_store.hpp"
+#include "outbox.hpp"
+#include "request_router.hpp"
 #include "strata/log.hpp"
 #include "strata/publish_all.hpp"
 #include "strata/topology.hpp"
@@ -8,18 +10,15 @@
 namespace strata::scheduler {
 namespace {
 
-struct SchedulerConfig {
-    std::string redis_prefix;
-    std::string log_url_base;
-};
-
 class SchedulerService : public Service {
 public:
-    explicit SchedulerService(SchedulerConfig config) : config_(std::move(config)) {}
+    explicit SchedulerService(SchedulerSettings settings) : settings_(std::move(settings)) {}
 
     Result<void> setup(DaemonContext& ctx) override {
         ctx_ = &ctx;
-        store_.emplace(*ctx.redis, config_.redis_prefix);
+        store_.emplace(*ctx.redis, settings_.redis_prefix);
+        router_.emplace(*store_, settings_);
+        sweep_timer_ = std::make_unique<Timer>(ctx.loop);
         ctx.amqp.declare(topology::scheduler(),
                          [this](const Delivery& d, std::shared_ptr<DeliveryControl> c) {
                              on_message(d, std::move(c));
@@ -27,155 +26,140 @@ public:
         return {};
     }
 
+    // The outbox may hold messages a previous life did not publish: publish them now, then on
+    // every sweep.
+    void started() override {
+        pump_outbox(std::chrono::milliseconds(0));
+        sweep_timer_->start_repeating(settings_.sweep_interval, [this] { sweep(); });
+    }
+
     void drain(std::function<void()> done) override {
+        sweep_timer_->stop();
         done_ = std::move(done);
         if (in_flight_ == 0) std::exchange(done_, nullptr)();
     }
 
 private:
+    Counter& counter(const std::string& name, const std::string& help, const Labels& labels) {
+        return ctx_->metrics.counter(name, help, labels);
+    }
+
     void on_message(const Delivery& delivery, std::shared_ptr<DeliveryControl> control) {
         ++in_flight_;
-        if (delivery.routing_key == DeployRequested::kType)
-            return on_deploy_requested(delivery, control);
-        if (delivery.routing_key == JobState::kType) return on_job_state(delivery, control);
-        reject(control, "unexpected routing key " + delivery.routing_key);
-    }
-
-    void reject(const std::shared_ptr<DeliveryControl>& control, const std::string& why) {
-        log::error("dead-lettering message", {{"error", why}});
-        control->dead_letter(why);
-        done_one();
-    }
-
-    void on_deploy_requested(const Delivery& delivery, std::shared_ptr<DeliveryControl> control) {
-        auto m = decode<DeployRequested>(delivery.body);
-        if (!m) return reject(control, m.error().message);
-        auto deployment_id = derived_uuid("deployment|" + m->envelope.id);
-        auto origin = std::make_shared<Origin>(
-            Origin{"scheduler", m->envelope.correlation_id, m->envelope.id});
-        store_->enqueue(m->envelope.id, deployment_id, m->payload,
-                        [this, control, origin](Result<Transition> t) {
-                            after_transition(t, *origin, control);
+        router_->handle(delivery.routing_key, delivery.body,
+                        [this, control, key = delivery.routing_key](Handled h) {
+                            settle(key, std::move(h), control);
                         });
     }
 
-    void on_job_state(const Delivery& delivery, std::shared_ptr<DeliveryControl> control) {
-        auto m = decode<JobState>(delivery.body);
-        if (!m) return reject(control, m.error().message);
-        auto origin = std::make_shared<Origin>(
-            Origin{"scheduler", m->envelope.correlation_id, m->envelope.id});
-        store_->record_job_state(m->envelope.id, m->payload,
-                                 [this, control, origin](Result<Transition> t) {
-                                     after_transition(t, *origin, control);
-                                 });
-    }
-
-    void after_transition(Result<Transition>& t, const Origin& origin,
-                          std::shared_ptr<DeliveryControl> control) {
-        if (!t) {
-            log::warn("scheduler transition", {{"error", t.error().message}},
-                      origin.correlation_id);
+    void settle(const std::string& key, Handled h, std::shared_ptr<DeliveryControl> control) {
+        if (h.outcome == Handled::Outcome::DeadLetter) {
+            log::error("dead-lettering message", {{"type", key}, {"error", h.error}},
+                       h.correlation_id);
+            control->dead_letter(h.error);
+            return done_one();
+        }
+        if (h.outcome == Handled::Outcome::Retry) {
+            log::warn("scheduler transition", {{"type", key}, {"error", h.error}},
+                      h.correlation_id);
             control->requeue();
             return done_one();
         }
-        if (t->status == "stale" || t->status == "invalid") {
-            log::warn("job state refused",
-                      {{"status", t->status}, {"message_id", origin.causation_id}},
-                      origin.correlation_id);
-            control->ack();
-            return done_one();
+        const auto& status = h.transition.status;
+        counter("strata_scheduler_messages_total", "messages handled, by type and outcome",
+                {{"type", key}, {"status", status}})
+            .inc();
+        if (status == "stale" || status == "invalid")
+            log::warn("job state refused", {{"status", status}}, h.correlation_id);
+        publish(std::move(h.transition.entries), h.correlation_id,
+                [this, control](Result<void> sent) {
+                    if (sent)
+                        control->ack();
+                    else
+                        control->requeue();
+                    done_one();
+                });
+    }
+
+    // Publishes outbox entries (in order), then removes them from the outbox. A removal that
+    // fails leaves them to the pump: publishing them again is harmless.
+    void publish(std::vector<OutboxEntry> entries, const std::string& cid,
+                 std::function<void(Result<void>)> done) {
+        std::vector<OutgoingMessage> messages;
+        std::vector<std::string> ids;
+        for (const auto& entry : entries) {
+            ids.push_back(entry.id);
+            auto r = render_entry(entry, settings_.log_url_base);
+            if (!r) {
+                // Written by our own scripts: a bad one is a bug; drop it rather than loop.
+                log::error("dropping outbox entry", {{"error", r.error().message}}, cid);
+                continue;
+            }
+            log::info(r->kind == "state" ? "deployment state"
+                      : r->kind == "job" ? "dispatching job"
+                                         : "request refused",
+                      {{"deployment_id", r->deployment_id}, {"what", r->summary}},
+                      r->message.correlation_id);
+            messages.push_back(std::move(r->message));
         }
-        // Describe every deployment concerned, then publish what follows from their state.
-        struct Batch {
-            std::size_t remaining;
-            std::vector<OutgoingMessage> out;
-            bool failed = false;
-        };
-        std::vector<std::pair<std::string, bool>> wanted;  // id, dispatched
-        for (const auto& id : t->touched) wanted.emplace_back(id, false);
-        for (const auto& id : t->dispatched) wanted.emplace_back(id, true);
-        if (wanted.empty()) {
-            control->ack();
-            return done_one();
-        }
-        auto batch = std::make_shared<Batch>(Batch{wanted.size(), {}, false});
-        for (const auto& [id, dispatched] : wanted) {
-            store_->describe(id, [this, batch, dispatched = dispatched, origin,
-                                  control](Result<DeploymentRecord> d) {
-                if (!d)
-                    batch->failed = true;
-                else
-                    batch->out.push_back(dispatched ? job_message(*d, origin)
-                                                    : state_message(*d, origin));
-                if (--batch->remaining > 0) return;
-                if (batch->failed) {
-                    control->requeue();
-                    return done_one();
+        if (ids.empty()) return done({});
+        auto count = static_cast<long long>(messages.size());
+        publish_all(
+            ctx_->amqp, std::move(messages),
+            [this, ids = std::move(ids), count, cid,
+             done = std::move(done)](Result<void> sent) mutable {
+                if (!sent) {
+                    log::warn("publishing scheduler output", {{"error", sent.error().message}},
+                              cid);
+                    return done(sent);
                 }
-                publish_all(
-                    ctx_->amqp, std::move(batch->out), [this, control, origin](Result<void> sent) {
-                        if (sent)
-                            control->ack();
-                        else {
-                            log::warn("publishing scheduler output",
-                                      {{"error", sent.error().message}}, origin.correlation_id);
-                            control->requeue();
-                        }
-                        done_one();
-                    });
+                counter("strata_scheduler_published_total", "messages published", {}).inc(count);
+                store_->outbox_done(ids, [done = std::move(done)](Result<void> removed) {
+                    if (!removed) log::warn("outbox", {{"error", removed.error().message}});
+                    done({});
+                });
             });
-        }
     }
 
-    OutgoingMessage state_message(const DeploymentRecord& d, const Origin& origin) {
-        DeploymentState s;
-        s.deployment_id = d.id;
-        s.seq = d.seq;
-        s.repo = d.repo;
-        s.root = d.root;
-        s.revision = d.revision;
-        s.kind = "deploy";
-        s.trigger = d.trigger;
-        s.user = d.user;
-        s.state = d.state;
-        s.reason = d.reason;
-        s.plan = d.plan;
-        s.queue_ahead = d.queue_ahead;
-        s.log_url = config_.log_url_base.empty() ? "" : config_.log_url_base + d.id;
-        s.updated_at = now_rfc3339();
-        auto id = derived_uuid("deployment-state|" + d.id + "|" + std::to_string(d.seq));
-        log::info("deployment state",
-                  {{"deployment_id", d.id}, {"root", d.root.name}, {"state", d.state}},
-                  origin.correlation_id);
-        return {std::string(DeploymentState::kType),
-                encode(make_message(std::move(s), origin, id)),
-                id,
-                origin.correlation_id,
-                "application/json",
-                {}};
+    // Timers, then entries a crashed publisher left in the outbox. One sweep at a time.
+    void sweep() {
+        if (sweeping_) return;
+        sweeping_ = true;
+        ++in_flight_;
+        TickSettings tick{settings_.lease_timeout, settings_.max_plan_attempts, 200};
+        store_->tick(tick, [this](Result<Transition> t) {
+            if (!t) {
+                log::warn("scheduler timers", {{"error", t.error().message}});
+                sweeping_ = false;
+                return done_one();
+            }
+            publish(std::move(t->entries), "", [this](Result<void>) {
+                sweeping_ = false;
+                if (!done_) pump_outbox(settings_.outbox_grace);
+                done_one();
+            });
+        });
     }
 
-    OutgoingMessage job_message(const DeploymentRecord& d, const Origin& origin) {
-        JobRun job{d.job_id,   d.id,    "deploy",         d.repo, d.root,
-                   d.revision, d.fence, d.last_attempted, false};
-        auto id = derived_uuid("job|" + d.job_id);
-        log::info("dispatching job", {{"deployment_id", d.id}, {"job_id", d.job_id}},
-                  origin.correlation_id);
-        return {std::string(JobRun::kType),
-                encode(make_message(std::move(job), origin, id)),
-                id,
-                origin.correlation_id,
-                "application/json",
-                {}};
+    void pump_outbox(std::chrono::milliseconds grace) {
+        ++in_flight_;
+        store_->outbox_due(grace, 200, [this](Result<Transition> t) {
+            if (!t || t->entries.empty()) return done_one();
+            log::info("publishing outbox entries left behind", {{"count", t->entries.size()}});
+            publish(std::move(t->entries), "", [this](Result<void>) { done_one(); });
+        });
     }
 
     void done_one() {
         if (--in_flight_ == 0 && done_) std::exchange(done_, nullptr)();
     }
 
-    SchedulerConfig config_;
+    SchedulerSettings settings_;
     DaemonContext* ctx_ = nullptr;
     std::optional<DeploymentStore> store_;
+    std::optional<RequestRouter> router_;
+    std::unique_ptr<Timer> sweep_timer_;
+    bool sweeping_ = false;
     int in_flight_ = 0;
     std::function<void()> done_;
 };
@@ -183,18 +167,17 @@ private:
 }  // namespace
 
 DaemonInfo daemon_info() {
-    return {
-        "scheduler",
-        "Keeps a priority queue and a queue lock per Terraform root in Redis, dispatches one "
-        "deployment per root at a time to the executors and reports every state change.",
-        {
-            {"log_url_base", "", "URL prefix of the live log page; the deployment id is appended"},
-        }};
+    return {"scheduler",
+            "Keeps a priority queue and a queue lock per Terraform root in Redis, dispatches one "
+            "deployment per root at a time to the executors, runs plan reviews and leases, and "
+            "reports every state change.",
+            scheduler_option_specs()};
 }
 
 Result<std::unique_ptr<Service>> make_service(const Config& config) {
-    return std::unique_ptr<Service>(std::make_unique<SchedulerService>(
-        SchedulerConfig{config.get("redis_prefix"), config.get("log_url_base")}));
+    auto settings = settings_from(config);
+    if (!settings) return settings.error().context("scheduler configuration");
+    return std::unique_ptr<Service>(std::make_unique<SchedulerService>(std::move(*settings)));
 }
 
 }  // namespace strata::scheduler

@@ -1,17 +1,66 @@
--- A deploy request. ARGV: P, message id, deployment id, root key R, trigger (merge|manual),
--- then field/value pairs for the deployment hash.
--- Returns {status, touched ids (csv), dispatched ids (csv)}.
+-- deploy.requested: queue a deployment of one root. ARGV[5]: the request as JSON (fields in
+-- deployment_store.cpp). Refuses a rerun of anything but the last attempted revision, and a
+-- manual deploy of a revision already waiting in the manual queue or in flight.
 local seen = replay()
 if seen then return seen end
-local id, R, trigger = ARGV[3], ARGV[4], ARGV[5]
-if redis.call('EXISTS', dk(id)) == 0 then
-  local fields = {}
-  for i = 6, #ARGV do fields[#fields + 1] = ARGV[i] end
-  redis.call('HSET', dk(id), 'root_key', R, 'trigger', trigger, 'state', 'queued', 'seq', 1,
-             'created_at', now_ms(), unpack(fields))
-  redis.call('RPUSH', rk(R, 'queue:' .. trigger), id)
+local q = cjson.decode(ARGV[5])
+local id, R = q.id, q.root_key
+if redis.call('EXISTS', dk(id)) == 1 then return done('ok') end
+
+local request = q.rerun and 'rerun' or 'deploy'
+if q.rerun then
+  local last = redis.call('GET', rk(R, 'last_attempted'))
+  if last and last ~= q.revision then
+    refuse(q.repo, q.root_name, q.revision, request, q.user,
+           'Reruns are only supported on the most recent deploy (' .. short(last) .. ')', '')
+    return done('refused')
+  end
 end
-local dispatched = {}
-local d = dispatch(R)
-if d then dispatched[1] = d end
-return remember('ok', { id }, dispatched)
+if q.trigger == 'manual' then
+  local inflight = redis.call('GET', rk(R, 'inflight'))
+  if inflight and field(inflight, 'revision') == q.revision then
+    refuse(q.repo, q.root_name, q.revision, request, q.user,
+           'a deployment of ' .. short(q.revision) .. ' is already in progress', inflight)
+    return done('refused')
+  end
+  for _, other in ipairs(waiting(R, 'manual')) do
+    if field(other, 'revision') == q.revision then
+      refuse(q.repo, q.root_name, q.revision, request, q.user,
+             'a deployment of ' .. short(q.revision) .. ' is already queued', other)
+      return done('refused')
+    end
+  end
+end
+
+redis.call('HSET', dk(id), 'kind', 'deploy', 'root_key', R, 'repo_name', q.repo_name,
+           'repo', q.repo, 'root', q.root, 'root_name', q.root_name, 'revision', q.revision,
+           'ref', q.ref, 'trigger', q.trigger, 'user', q.user, 'rerun', q.rerun and 1 or 0,
+           'force', q.force and 1 or 0, 'request_reason', q.request_reason,
+           'upstream', cjson.encode(q.upstream), 'cid', CID, 'state', 'queued', 'phase', 'queue',
+           'seq', 0, 'created_at', ms(NOW), 'fence', 0, 'attempt', 0, 'approvals', '[]',
+           'approvers_required', q.approvers_required, 'allowed', q.allowed,
+           'review_timeout_ms', q.review_timeout_ms, 'pull_number', 0)
+
+-- Coalescing: a new merge item supersedes every merge item still waiting.
+if q.trigger == 'merge' and q.coalesce then
+  for _, other in ipairs(waiting(R, 'merge')) do
+    set_fields(other, 'superseded_by', id)
+    finish(other, 'skipped', 'superseded by ' .. short(q.revision) .. ' (deployment ' .. id .. ')',
+           {})
+  end
+end
+
+redis.call('RPUSH', rk(R, 'queue:' .. q.trigger), id)
+redis.call('SET', rk(R, 'rev:' .. q.revision), id)
+redis.call('SADD', P .. ':repo:' .. q.repo_name .. ':roots', q.root_name)
+redis.call('SET', P .. ':repo:' .. q.repo_name, q.repo)
+if q.expiry_ms > 0 then redis.call('ZADD', P .. ':timers:expiry', ms(NOW + q.expiry_ms), id) end
+if q.trigger == 'manual' then
+  lock_root(R, id, q.revision, q.user)
+  touch_waiting(R)  -- merge items now have it ahead of them
+elseif is_locked(R) then
+  set_fields(id, 'state', 'locked')
+end
+touch(id)
+wake_root(R)
+return done('ok')

@@ -1,31 +1,90 @@
--- A state report from an executor. ARGV: P, message id, deployment id, fencing token, job state,
--- plan summary (JSON or ''), detail, executor id.
--- Returns {status, touched ids (csv), dispatched ids (csv)}; status 'stale' when the token is
--- not the deployment's current one or the deployment already finished.
+-- job.state: a step reported by an executor. ARGV[5]: JSON {dep, fence, job_id, state, order,
+-- plan, changes, detail, executor}. Status 'stale' (ignored) when the fencing token is not the
+-- deployment's current one, the job is not its current job, or it already finished; 'invalid'
+-- when the step makes no sense for that job.
 local seen = replay()
 if seen then return seen end
-local id, fence, job_state = ARGV[3], ARGV[4], ARGV[5]
-local plan, detail, executor = ARGV[6], ARGV[7], ARGV[8]
-local dep = dk(id)
-local current = redis.call('HGET', dep, 'fence')
-local state = redis.call('HGET', dep, 'state')
-if not current or current ~= fence or TERMINAL[state] then
-  return remember('stale', {}, {})
+local s = cjson.decode(ARGV[5])
+local id = s.dep
+local h = load(id)
+if h.kind == nil or TERMINAL[h.state] or tostring(h.fence) ~= tostring(s.fence) or
+    tonumber(s.fence) == 0 then
+  return done('stale')
 end
-local NEXT = { planning = 'planning', planned = 'planning', awaiting_review = 'awaiting_review',
-               applying = 'applying', succeeded = 'succeeded', failed = 'failed',
-               timed_out = 'timed_out' }
-local next_state = NEXT[job_state]
-if not next_state then return remember('invalid', {}, {}) end
-if plan ~= '' then redis.call('HSET', dep, 'plan', plan) end
-redis.call('HSET', dep, 'executor', executor)
-set_state(id, next_state, detail)
-local dispatched = {}
-if TERMINAL[next_state] then
-  local R = redis.call('HGET', dep, 'root_key')
-  if redis.call('GET', rk(R, 'inflight')) == id then redis.call('DEL', rk(R, 'inflight')) end
-  redis.call('SET', rk(R, 'last_attempted'), redis.call('HGET', dep, 'revision'))
-  local d = dispatch(R)
-  if d then dispatched[1] = d end
+local is_apply = (h.apply_job_id or '') ~= '' and s.job_id == h.apply_job_id
+if not is_apply and s.job_id ~= h.job_id then return done('stale') end
+set_fields(id, 'executor', s.executor)
+local st = s.state
+
+if is_apply then
+  if st == 'started' then
+    -- Taken; terraform apply has not started yet (it may still be handed back).
+  elseif st == 'applying' then
+    if h.state ~= 'applying' then
+      set_fields(id, 'state', 'applying', 'reason', '', 'apply_started_at', ms(NOW))
+      touch(id)
+    end
+  elseif st == 'succeeded' then
+    finish(id, 'succeeded', s.detail, { attempted = true })
+  elseif st == 'failed' then
+    finish(id, 'failed', s.detail, { attempted = true })
+  elseif st == 'released' and h.state ~= 'applying' then
+    -- Handed back before terraform apply ran: the held plan went with it.
+    plan_lost(id, h, 'executor ' .. s.executor .. ' handed the apply back unstarted')
+  elseif st == 'released' then
+    finish(id, 'timed_out', 'executor ' .. s.executor .. ' handed back an apply that had ' ..
+           'started; not retried automatically: re-run to deploy again', { attempted = true })
+  else
+    return done('invalid')
+  end
+  return done('ok')
 end
-return remember('ok', { id }, dispatched)
+
+if h.phase == 'plan' then
+  if st == 'started' then
+    if h.state == 'queued' then
+      set_fields(id, 'state', 'planning', 'reason', '')
+      touch(id)
+    end
+  elseif st == 'planning' then
+    set_fields(id, 'state', 'planning', 'reason', '', 'revision_order', s.order)
+    if h.kind == 'deploy' and s.order == 'behind' and h.force ~= '1' then
+      finish(id, 'failed', 'This revision is behind the current revision and will not be ' ..
+             'deployed (last attempted: ' .. short(h.last_attempted) .. ').', {})
+    elseif h.kind == 'deploy' and h.rerun == '1' and s.order ~= 'identical' and
+        s.order ~= 'none' and s.order ~= '' then
+      finish(id, 'failed', 'Reruns are only supported on the most recent deploy.', {})
+    else
+      touch(id)
+    end
+  elseif st == 'planned' then
+    set_fields(id, 'plan', s.plan, 'state', 'planning')
+    after_plan(id, s.changes, s.executor)
+  elseif st == 'succeeded' then
+    -- Done without a plan to hold (nothing to change).
+    if s.plan ~= '' then set_fields(id, 'plan', s.plan) end
+    finish(id, 'succeeded', s.detail, { attempted = h.kind == 'deploy' })
+  elseif st == 'failed' then
+    if s.plan ~= '' then set_fields(id, 'plan', s.plan) end
+    finish(id, 'failed', s.detail, { attempted = h.kind == 'deploy' })
+  elseif st == 'released' then
+    set_fields(id, 'state', 'queued', 'reason', 'executor ' .. s.executor .. ' handed it back',
+               'executor', '')
+    start_job(id)
+  else
+    return done('invalid')
+  end
+  return done('ok')
+end
+
+-- The plan is held (awaiting review) or its apply was sent and not taken yet.
+if st == 'released' then
+  plan_lost(id, h, 'executor ' .. s.executor .. ' handed the plan back')
+elseif st == 'failed' then
+  finish(id, 'failed', s.detail, { attempted = true })
+elseif st == 'started' or st == 'planning' or st == 'planned' then
+  return done('stale')  -- a late report of a step already recorded
+else
+  return done('invalid')
+end
+return done('ok')

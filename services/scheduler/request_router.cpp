@@ -1,0 +1,115 @@
+#include "request_router.hpp"
+
+namespace strata::scheduler {
+namespace {
+
+// Triggers name a repository only; refusals about it carry the repository as last seen in a
+// request (lua/lib.lua repo_of), or this until one was seen.
+RepoRef repo_named(const std::string& full_name) {
+    return {full_name, "https://github.com/" + full_name + ".git", "", 0};
+}
+
+template <class Trigger>
+Result<ReviewRequest> review_from(const std::string& body, const char* action) {
+    auto m = decode<Trigger>(body);
+    if (!m) return m.error();
+    const auto& p = m->payload;
+    return ReviewRequest{action,  repo_named(p.repository), p.deployment_id, p.root, p.user,
+                         p.reason};
+}
+
+}  // namespace
+
+RequestRouter::RequestRouter(DeploymentStore& store, const SchedulerSettings& settings)
+    : store_(store), settings_(settings) {}
+
+std::string RequestRouter::deployment_id_for(const std::string& message_id) {
+    return derived_uuid("deployment|" + message_id);
+}
+
+std::string RequestRouter::plan_id_for(const std::string& message_id) {
+    return derived_uuid("plan|" + message_id);
+}
+
+void RequestRouter::handle(const std::string& key, const std::string& body,
+                           std::function<void(Handled)> done) {
+    auto envelope = decode_envelope(body);
+    if (!envelope) return done({Handled::Outcome::DeadLetter, {}, envelope.error().message, ""});
+    const Cause cause{envelope->id, envelope->correlation_id};
+    auto finish = [cid = cause.correlation_id, done](Result<Transition> t) {
+        if (!t) return done({Handled::Outcome::Retry, {}, t.error().message, cid});
+        done({Handled::Outcome::Done, std::move(*t), "", cid});
+    };
+    auto ignore = [&] {
+        done({Handled::Outcome::Done, {"ignored", {}}, "", cause.correlation_id});
+    };
+    auto reject = [&](const std::string& why) {
+        done({Handled::Outcome::DeadLetter, {}, why, cause.correlation_id});
+    };
+
+    if (key == DeployRequested::kType) {
+        auto m = decode<DeployRequested>(body);
+        if (!m) return reject(m.error().message);
+        const auto& r = m->payload;
+        auto policy = settings_.policies.for_root(r.repo.full_name, r.root.name);
+        return store_.enqueue(cause, deployment_id_for(cause.message_id), r, policy, finish);
+    }
+    if (key == PlanRequested::kType) {
+        auto m = decode<PlanRequested>(body);
+        if (!m) return reject(m.error().message);
+        return store_.request_plan(cause, plan_id_for(cause.message_id), m->payload, finish);
+    }
+    if (key == PlanCancelled::kType) {
+        auto m = decode<PlanCancelled>(body);
+        if (!m) return reject(m.error().message);
+        return store_.cancel_plans(cause, m->payload, finish);
+    }
+    if (key == JobState::kType) {
+        auto m = decode<JobState>(body);
+        if (!m) return reject(m.error().message);
+        return store_.record_job_state(cause, m->payload, finish);
+    }
+    if (key == TriggerUnlock::kType) {
+        auto m = decode<TriggerUnlock>(body);
+        if (!m) return reject(m.error().message);
+        UnlockRequest u{
+            repo_named(m->payload.repository), "", {m->payload.root}, false, m->payload.user};
+        return store_.unlock(cause, u, finish);
+    }
+    if (key == TriggerConfirm::kType || key == TriggerReject::kType) {
+        auto r = key == TriggerConfirm::kType ? review_from<TriggerConfirm>(body, "confirm")
+                                              : review_from<TriggerReject>(body, "reject");
+        if (!r) return reject(r.error().message);
+        if (r->deployment_id.empty() && (r->repo.full_name.empty() || r->root.empty()))
+            return reject("names neither a deployment nor a repository and root");
+        return store_.review(cause, *r, finish);
+    }
+    if (key == CheckRunEvent::kType) {
+        auto m = decode<CheckRunEvent>(body);
+        if (!m) return reject(m.error().message);
+        const auto& e = m->payload;
+        // Re-runs (rerequested) are the planner's; only Strata's own buttons matter here.
+        if (e.action != "requested_action" || e.external_id.empty()) return ignore();
+        if (e.identifier == "unlock")
+            return store_.unlock(cause, UnlockRequest{e.repo, e.external_id, {}, false, e.user},
+                                 finish);
+        if (e.identifier == "confirm" || e.identifier == "reject")
+            return store_.review(
+                cause, ReviewRequest{e.identifier, e.repo, e.external_id, "", e.user, ""}, finish);
+        return ignore();
+    }
+    if (key == CommentCommandEvent::kType) {
+        auto m = decode<CommentCommandEvent>(body);
+        if (!m) return reject(m.error().message);
+        const auto& e = m->payload;
+        if (e.command == "confirm" || e.command == "reject")
+            return store_.review(
+                cause, ReviewRequest{e.command, e.repo, "", "", e.user, "", e.args}, finish);
+        if (e.command != "unlock") return ignore();  // plan and apply are the planner's
+        UnlockRequest u{e.repo, "", e.args, e.args.empty(), e.user};
+        return store_.unlock(cause, u, finish);
+    }
+    reject("unexpected routing key " + key);
+}
+
+}  // namespace strata::scheduler

@@ -1,0 +1,164 @@
+#include "scheduler_config.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "strata/glob.hpp"
+
+namespace strata::scheduler {
+namespace {
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+}
+
+std::vector<std::string_view> split(std::string_view s, std::string_view seps) {
+    std::vector<std::string_view> out;
+    std::size_t start = 0;
+    while (start <= s.size()) {
+        auto end = s.find_first_of(seps, start);
+        if (end == std::string_view::npos) end = s.size();
+        auto part = trim(s.substr(start, end - start));
+        if (!part.empty()) out.push_back(part);
+        start = end + 1;
+    }
+    return out;
+}
+
+Result<bool> parse_bool(std::string_view v) {
+    if (v == "true" || v == "yes" || v == "1") return true;
+    if (v == "false" || v == "no" || v == "0") return false;
+    return make_error("'" + std::string(v) + "' is not true or false");
+}
+
+}  // namespace
+
+Result<PolicyTable::Rule> PolicyTable::parse_rule(std::string_view line) {
+    auto words = split(line, " \t");
+    Rule rule;
+    auto pattern = words.front();
+    auto bars = pattern.find("||");
+    if (bars == std::string_view::npos)
+        return make_error("'" + std::string(pattern) + "' is not <repo glob>||<root glob>");
+    rule.repo_glob = std::string(pattern.substr(0, bars));
+    rule.root_glob = std::string(pattern.substr(bars + 2));
+    for (const auto& glob : {rule.repo_glob, rule.root_glob})
+        if (auto ok = validate_glob(glob); !ok) return ok.error();
+    for (std::size_t i = 1; i < words.size(); ++i) {
+        auto eq = words[i].find('=');
+        if (eq == std::string_view::npos)
+            return make_error("'" + std::string(words[i]) + "' is not key=value");
+        auto key = words[i].substr(0, eq);
+        auto value = words[i].substr(eq + 1);
+        auto bad = [&](const std::string& why) {
+            return make_error(std::string(key) + ": " + why);
+        };
+        if (key == "approvers") {
+            int n = 0;
+            for (char c : value) {
+                if (!std::isdigit(static_cast<unsigned char>(c)) || n > 100)
+                    return bad("'" + std::string(value) + "' is not a count from 1 to 100");
+                n = n * 10 + (c - '0');
+            }
+            if (n < 1 || n > 100) return bad("must be from 1 to 100");
+            rule.approvers = n;
+        } else if (key == "reviewers") {
+            std::vector<std::string> users;
+            for (auto user : split(value, ",")) {
+                if (user.find('/') != std::string_view::npos)
+                    return bad("'" + std::string(user) +
+                               "': teams are not supported yet (the scheduler does not call "
+                               "GitHub); list users");
+                users.emplace_back(user);
+            }
+            rule.reviewers = std::move(users);
+        } else if (key == "review_timeout" || key == "queue_expiry") {
+            auto d = parse_duration(value);
+            if (!d) return bad(d.error().message);
+            (key == "review_timeout" ? rule.review_timeout : rule.queue_expiry) = *d;
+        } else if (key == "coalesce") {
+            auto b = parse_bool(value);
+            if (!b) return bad(b.error().message);
+            rule.coalesce = *b;
+        } else {
+            return make_error("unknown key '" + std::string(key) + "'");
+        }
+    }
+    return rule;
+}
+
+Result<PolicyTable> PolicyTable::parse(std::string_view text, RootPolicy defaults) {
+    PolicyTable table;
+    table.defaults_ = std::move(defaults);
+    for (auto line : split(text, "\n;")) {
+        if (line.front() == '#') continue;
+        auto rule = parse_rule(line);
+        if (!rule) return rule.error().context("root policy '" + std::string(line) + "'");
+        table.rules_.push_back(std::move(*rule));
+    }
+    return table;
+}
+
+RootPolicy PolicyTable::for_root(std::string_view repo, std::string_view root) const {
+    RootPolicy p = defaults_;
+    bool approvers = false, reviewers = false, review = false, expiry = false, coalesce = false;
+    for (const auto& r : rules_) {
+        if (!glob_match(r.repo_glob, repo) || !glob_match(r.root_glob, root)) continue;
+        if (r.approvers && !std::exchange(approvers, true)) p.approvers_required = *r.approvers;
+        if (r.reviewers && !std::exchange(reviewers, true)) p.reviewers = *r.reviewers;
+        if (r.review_timeout && !std::exchange(review, true)) p.review_timeout = *r.review_timeout;
+        if (r.queue_expiry && !std::exchange(expiry, true)) p.queue_expiry = *r.queue_expiry;
+        if (r.coalesce && !std::exchange(coalesce, true)) p.coalesce_merges = *r.coalesce;
+    }
+    return p;
+}
+
+std::vector<OptionSpec> scheduler_option_specs() {
+    return {
+        {"log_url_base", "", "URL prefix of the live log page; the deployment id is appended"},
+        {"lease_timeout", "60s", "an executor lease not renewed for this long is lost"},
+        {"sweep_interval", "5s",
+         "how often lost leases, review deadlines and expiries are checked"},
+        {"outbox_grace", "10s", "outbox entries older than this are published again"},
+        {"max_plan_attempts", "3", "dispatches of a plan whose executor was lost, at most"},
+        {"review_timeout", "7d", "a plan not confirmed or rejected in this time is rejected"},
+        {"queue_expiry", "7d", "a deployment queued this long is skipped (0: never)"},
+        {"root_policies", "",
+         "per-root review and queue rules: '<repo glob>||<root glob> key=value ...' per line "
+         "or ';' (keys: approvers, reviewers, review_timeout, queue_expiry, coalesce)"},
+    };
+}
+
+Result<SchedulerSettings> settings_from(const Config& config) {
+    SchedulerSettings s;
+    s.redis_prefix = config.get("redis_prefix");
+    s.log_url_base = config.get("log_url_base");
+    RootPolicy defaults;
+    struct Duration {
+        const char* key;
+        std::chrono::milliseconds* out;
+    };
+    for (auto [key, out] :
+         {Duration{"lease_timeout", &s.lease_timeout},
+          Duration{"sweep_interval", &s.sweep_interval}, Duration{"outbox_grace", &s.outbox_grace},
+          Duration{"review_timeout", &defaults.review_timeout},
+          Duration{"queue_expiry", &defaults.queue_expiry}}) {
+        auto d = config.get_duration(key);
+        if (!d) return d.error().context(key);
+        *out = *d;
+    }
+    if (s.lease_timeout.count() <= 0 || s.sweep_interval.count() <= 0)
+        return make_error("lease_timeout and sweep_interval must be positive");
+    auto attempts = config.get_int("max_plan_attempts");
+    if (!attempts) return attempts.error().context("max_plan_attempts");
+    if (*attempts < 1) return make_error("max_plan_attempts must be at least 1");
+    s.max_plan_attempts = static_cast<int>(*attempts);
+    auto table = PolicyTable::parse(config.get("root_policies"), defaults);
+    if (!table) return table.error();
+    s.policies = std::move(*table);
+    return s;
+}
+
+}  // namespace strata::scheduler

@@ -1,0 +1,69 @@
+// The scheduler's configuration: timers of the job protocol and the per-root review and queue
+// policies. Built once at start-up from the daemon's Config; immutable afterwards.
+//
+// Root policies (option root_policies, until repository config carries them) are rules, one
+// per line or separated by ';':
+//     <repo glob>||<root glob> key=value ...
+//     acme/infra||prod-*  approvers=2 reviewers=alice,bob review_timeout=3d
+//     acme/*||**          coalesce=true queue_expiry=2d
+// Globs as in strata/glob.hpp ('*' within a path segment, '**' across). Keys: approvers (distinct
+// Confirms needed, default 1), reviewers (GitHub users who may Confirm or Reject; default
+// anyone), review_timeout (then review_timed_out; default option review_timeout),
+// queue_expiry (a queued deployment is skipped after it; 0 = never; default option
+// queue_expiry), coalesce (true: a new merge deploy supersedes the merge deploys still
+// waiting). For each key the first matching rule that sets it wins.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/config.hpp"
+#include "strata/result.hpp"
+
+namespace strata::scheduler {
+
+struct RootPolicy {
+    int approvers_required = 1;
+    std::vector<std::string> reviewers;  // empty: anyone may review
+    std::chrono::milliseconds review_timeout{std::chrono::hours(24 * 7)};
+    std::chrono::milliseconds queue_expiry{std::chrono::hours(24 * 7)};  // 0: never
+    bool coalesce_merges = false;
+};
+
+class PolicyTable {
+public:
+    PolicyTable() = default;
+    static Result<PolicyTable> parse(std::string_view text, RootPolicy defaults);
+    RootPolicy for_root(std::string_view repo, std::string_view root) const;
+
+private:
+    struct Rule {
+        std::string repo_glob, root_glob;
+        std::optional<int> approvers;
+        std::optional<std::vector<std::string>> reviewers;
+        std::optional<std::chrono::milliseconds> review_timeout, queue_expiry;
+        std::optional<bool> coalesce;
+    };
+    static Result<Rule> parse_rule(std::string_view line);
+    RootPolicy defaults_;
+    std::vector<Rule> rules_;
+};
+
+struct SchedulerSettings {
+    std::string redis_prefix = "strata";
+    std::string log_url_base;  // the deployment id is appended
+    std::chrono::milliseconds lease_timeout{60'000};
+    std::chrono::milliseconds sweep_interval{5'000};
+    // Outbox entries older than this are published again by the pump (their publisher died).
+    std::chrono::milliseconds outbox_grace{10'000};
+    int max_plan_attempts = 3;
+    PolicyTable policies;
+};
+
+std::vector<OptionSpec> scheduler_option_specs();
+Result<SchedulerSettings> settings_from(const Config& config);
+
+}  // namespace strata::scheduler

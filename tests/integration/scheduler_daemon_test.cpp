@@ -1,0 +1,307 @@
+// The real strata-scheduler daemon on the real broker and Redis: the test publishes what the
+// planner, executors and people publish (deploy.requested, job.state, trigger.*, check-run
+// buttons) and reads what the scheduler publishes from the executors' and the notifier's queues,
+// as they would. Then kill -9 in the middle of a burst of requests: after a restart nothing is
+// lost and no root has two deployments dispatched; and the sweeper times out a lost apply.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <map>
+#include <set>
+
+#include "scheduler_harness.hpp"
+#include "strata/amqp.hpp"
+#include "strata/topology.hpp"
+#include "support/test_servers.hpp"
+
+extern char** environ;
+
+namespace strata::scheduler::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using strata::testing::run_until;
+using strata::testing::shared_amqp_url;
+using strata::testing::shared_redis_url;
+using strata::testing::unique_name;
+
+// strata-scheduler as a child process in its own process group; killed (SIGKILL) when
+// destroyed while running.
+class Daemon {
+public:
+    explicit Daemon(std::map<std::string, std::string> env) : env_(std::move(env)) { start(); }
+    ~Daemon() { kill_now(); }
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    void start() {
+        std::vector<std::string> vars;
+        for (char** e = environ; e && *e; ++e)
+            if (std::string(*e).rfind("STRATA_", 0) != 0) vars.emplace_back(*e);
+        for (const auto& [k, v] : env_) vars.push_back(k + "=" + v);
+        std::vector<char*> envp;
+        for (auto& v : vars) envp.push_back(v.data());
+        envp.push_back(nullptr);
+        std::string bin = std::string(STRATA_BINARY_DIR) + "/bin/strata-scheduler";
+        std::string log = "/tmp/" + env_["STRATA_REDIS_PREFIX"] + ".log";
+        pid_ = fork();
+        if (pid_ == 0) {
+            setpgid(0, 0);
+            int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+            if (fd >= 0) dup2(fd, 2);
+            char* argv[] = {bin.data(), nullptr};
+            execve(bin.c_str(), argv, envp.data());
+            _exit(127);
+        }
+        setpgid(pid_, pid_);
+    }
+
+    void kill_now() {
+        if (pid_ <= 0) return;
+        ::kill(-pid_, SIGKILL);
+        int status = 0;
+        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+        pid_ = -1;
+    }
+
+private:
+    std::map<std::string, std::string> env_;
+    pid_t pid_ = -1;
+};
+
+class SchedulerDaemonTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        AmqpOptions options;
+        options.url = shared_amqp_url();
+        options.exchange = exchange;
+        amqp = std::make_unique<AmqpClient>(loop, options);
+        auto collect = [this](const Delivery& d, std::shared_ptr<DeliveryControl> c) {
+            received.push_back(d);
+            c->ack();
+        };
+        amqp->declare(topology::executor_work(), collect);
+        amqp->declare(topology::executor_own("ex1"), collect);
+        amqp->declare(topology::notifier(), collect);
+        auto scheduler_queue = topology::scheduler();  // so nothing published is unroutable
+        scheduler_queue.consume = false;
+        amqp->declare(scheduler_queue);
+        amqp->start();
+        ASSERT_TRUE(run_until(
+            loop, [&] { return amqp->healthy(); }, 30s));
+        daemon = std::make_unique<Daemon>(
+            std::map<std::string, std::string>{{"STRATA_AMQP_URL", shared_amqp_url()},
+                                               {"STRATA_AMQP_EXCHANGE", exchange},
+                                               {"STRATA_REDIS_URL", shared_redis_url()},
+                                               {"STRATA_REDIS_PREFIX", prefix},
+                                               {"STRATA_HTTP_PORT", "0"},
+                                               {"STRATA_SWEEP_INTERVAL", "200ms"},
+                                               {"STRATA_LEASE_TIMEOUT", "1s"},
+                                               {"STRATA_OUTBOX_GRACE", "1s"},
+                                               {"STRATA_LOG_LEVEL", "info"}});
+    }
+
+    void TearDown() override {
+        daemon.reset();
+        amqp->close(2s);
+    }
+
+    template <class T>
+    void publish(const T& payload, const std::string& id) {
+        bool done = false, ok = false;
+        amqp->publish({std::string(T::kType),
+                       encode(make_message(payload, Origin{"test", id, ""}, id)),
+                       id,
+                       id,
+                       "application/json",
+                       {}},
+                      [&](Result<void> r) {
+                          done = true;
+                          ok = r.ok();
+                      });
+        ASSERT_TRUE(run_until(loop, [&] { return done; }));
+        ASSERT_TRUE(ok);
+    }
+
+    // Messages of a type received so far (deduplicated by message id), decoded.
+    template <class T>
+    std::vector<std::pair<std::string, T>> got() {
+        std::vector<std::pair<std::string, T>> out;
+        std::set<std::string> ids;
+        for (const auto& d : received) {
+            if (d.routing_key.rfind(std::string(T::kType), 0) != 0) continue;
+            if (!ids.insert(d.message_id).second) continue;
+            auto m = strata::decode<T>(d.body);
+            if (m) out.emplace_back(d.routing_key, m->payload);
+        }
+        return out;
+    }
+
+    // Waits for a deployment.state of deployment id in that state.
+    bool wait_state(const std::string& id, const std::string& state,
+                    std::chrono::milliseconds deadline = 20s) {
+        return run_until(
+            loop,
+            [&] {
+                for (const auto& [key, s] : got<DeploymentState>())
+                    if (s.deployment_id == id && s.state == state) return true;
+                return false;
+            },
+            deadline);
+    }
+
+    std::optional<JobRun> wait_job(const std::string& id, const std::string& kind,
+                                   std::chrono::milliseconds deadline = 20s) {
+        std::optional<JobRun> job;
+        run_until(
+            loop,
+            [&] {
+                for (const auto& [key, j] : got<JobRun>())
+                    if (j.deployment_id == id && j.kind == kind) job = j;
+                return job.has_value();
+            },
+            deadline);
+        return job;
+    }
+
+    void report(const JobRun& job, const std::string& state, const std::string& order = "",
+                std::optional<PlanSummary> plan = {}) {
+        publish(StoreHarness::report(job, "ex1", state, order, std::move(plan)),
+                derived_uuid("job-state|" + job.job_id + "|" + state));
+    }
+
+    Loop loop;
+    std::string exchange = unique_name("sched-daemon");
+    std::string prefix = unique_name("sched-daemon");
+    std::unique_ptr<AmqpClient> amqp;
+    std::unique_ptr<Daemon> daemon;
+    std::vector<Delivery> received;
+};
+
+TEST_F(SchedulerDaemonTest, AMergeDeployIsPlannedAppliedAndReportedAtEveryStep) {
+    publish(deploy_request(rev(1), "merge"), "merge-1");
+    auto id = StoreHarness::deployment_id("merge-1");
+    auto job = wait_job(id, "deploy");
+    ASSERT_TRUE(job) << "no job.run on the executors' work queue";
+    EXPECT_TRUE(wait_state(id, "queued"));
+    report(*job, "started");
+    report(*job, "planning", "none");
+    report(*job, "planned", "", changes(2));
+    auto apply = wait_job(id, "apply");
+    ASSERT_TRUE(apply) << "no apply on the queue of the executor holding the plan";
+    for (const auto& [key, j] : got<JobRun>()) {
+        if (j.kind == "apply") {
+            EXPECT_EQ(key, "job.run.ex1");
+        }
+    }
+    report(*apply, "started");
+    report(*apply, "applying");
+    report(*apply, "succeeded");
+    ASSERT_TRUE(wait_state(id, "succeeded"));
+    std::vector<long long> seqs;
+    for (const auto& [key, s] : got<DeploymentState>())
+        if (s.deployment_id == id) seqs.push_back(s.seq);
+    EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end()));
+    EXPECT_GE(seqs.size(), 4u);
+}
+
+TEST_F(SchedulerDaemonTest, TriggersAndButtonsSteerTheQueue) {
+    publish(deploy_request(rev(1), "manual"), "manual-1");
+    publish(deploy_request(rev(2), "merge"), "merge-2");
+    auto manual = StoreHarness::deployment_id("manual-1");
+    auto merge = StoreHarness::deployment_id("merge-2");
+    ASSERT_TRUE(wait_state(merge, "locked")) << "a merge item waits for Unlock";
+    publish(deploy_request(rev(1), "manual"), "manual-again");
+    ASSERT_TRUE(run_until(
+        loop, [&] { return !got<RequestRefused>().empty(); }, 20s));
+    EXPECT_EQ(got<RequestRefused>()[0].second.deployment_id, manual);
+
+    auto job = wait_job(manual, "deploy");
+    ASSERT_TRUE(job);
+    report(*job, "started");
+    report(*job, "planning", "none");
+    report(*job, "planned", "", changes(1));
+    ASSERT_TRUE(wait_state(manual, "awaiting_review"));
+    CheckRunEvent confirm;
+    confirm.repo = kRepo;
+    confirm.action = "requested_action";
+    confirm.external_id = manual;
+    confirm.head_sha = rev(1);
+    confirm.identifier = "confirm";
+    confirm.user = "alice";
+    publish(confirm, "button-1");
+    auto apply = wait_job(manual, "apply");
+    ASSERT_TRUE(apply);
+    report(*apply, "applying");
+    report(*apply, "succeeded");
+    ASSERT_TRUE(wait_state(manual, "succeeded"));
+    EXPECT_FALSE(wait_job(merge, "deploy", 500ms)) << "dispatched while locked";
+
+    publish(TriggerUnlock{"acme/infra", "network", "bob", ""}, "unlock-1");
+    ASSERT_TRUE(wait_state(merge, "queued"));
+    EXPECT_TRUE(wait_job(merge, "deploy"));
+}
+
+TEST_F(SchedulerDaemonTest, KillNineInABurstOfRequestsLosesAndDoublesNothing) {
+    constexpr int kRoots = 60;
+    for (int i = 0; i < kRoots; ++i) {
+        publish(deploy_request(rev(1), "merge", "root" + std::to_string(i)),
+                "a-" + std::to_string(i));
+        publish(deploy_request(rev(2), "merge", "root" + std::to_string(i)),
+                "b-" + std::to_string(i));
+    }
+    run_until(
+        loop, [&] { return !got<JobRun>().empty(); }, 20s);
+    daemon->kill_now();  // somewhere in the middle
+    daemon->start();
+    ASSERT_TRUE(run_until(
+        loop, [&] { return got<JobRun>().size() >= kRoots; }, 30s))
+        << got<JobRun>().size() << " jobs";
+    run_until(
+        loop, [] { return false; }, 1s);  // anything extra would show up now
+    std::map<std::string, int> per_root;
+    for (const auto& [key, j] : got<JobRun>()) ++per_root[j.root.name];
+    EXPECT_EQ(per_root.size(), static_cast<std::size_t>(kRoots));
+    for (const auto& [root, n] : per_root)
+        EXPECT_EQ(n, 1) << root << ": two deployments dispatched at once, or one twice";
+    // Every deployment was reported queued.
+    for (int i = 0; i < kRoots; ++i)
+        for (const auto& m : {"a-", "b-"})
+            EXPECT_TRUE(
+                wait_state(StoreHarness::deployment_id(m + std::to_string(i)), "queued", 5s))
+                << m << i;
+}
+
+TEST_F(SchedulerDaemonTest, TheSweeperTimesOutALostApply) {
+    publish(deploy_request(rev(1), "merge"), "merge-1");
+    auto id = StoreHarness::deployment_id("merge-1");
+    auto job = wait_job(id, "deploy");
+    ASSERT_TRUE(job);
+    report(*job, "planned", "", changes(1));
+    auto apply = wait_job(id, "apply");
+    ASSERT_TRUE(apply);
+    // The executor records its lease (Redis' clock) and reports; then it dies.
+    StoreHarness h(shared_redis_url(), prefix);
+    auto lease = h.call({"EVAL",
+                         "local t = redis.call('TIME') local ms = t[1] * 1000 + math.floor(t[2] / "
+                         "1000) redis.call('HSET', KEYS[1], 'executor', 'ex1', 'fence', ARGV[1], "
+                         "'kind', 'apply', 'deployment', ARGV[2], 'renewed_at', ms) "
+                         "redis.call('ZADD', KEYS[2], ms, ARGV[3]) return 1",
+                         "2", prefix + ":lease:" + apply->job_id, prefix + ":leases",
+                         std::to_string(apply->fencing_token), id, apply->job_id});
+    ASSERT_TRUE(lease.ok()) << lease.error().message;
+    report(*apply, "applying");
+    ASSERT_TRUE(wait_state(id, "timed_out", 20s));
+    run_until(
+        loop, [] { return false; }, 1500ms);
+    int applies = 0;
+    for (const auto& [key, j] : got<JobRun>()) applies += j.kind == "apply";
+    EXPECT_EQ(applies, 1) << "a lost apply is never sent again";
+}
+
+}  // namespace
+}  // namespace strata::scheduler::testing

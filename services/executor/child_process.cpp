@@ -126,6 +126,8 @@ Result<std::shared_ptr<ChildProcess>> ChildProcess::spawn(Loop& loop, const Proc
     options.stdio = stdio;
     options.exit_cb = [](uv_process_t* p, int64_t status, int sig) {
         auto* impl = static_cast<Impl*>(p->data);
+        // Whatever the child left behind in its group would hold the pipes open: it goes too.
+        ::kill(-p->pid, SIGKILL);
         impl->exited = true;
         impl->result.exit_code = sig ? -1 : static_cast<int>(status);
         impl->result.signal = sig;
@@ -160,6 +162,11 @@ Result<std::shared_ptr<ChildProcess>> ChildProcess::spawn(Loop& loop, const Proc
 }
 
 void ChildProcess::terminate() { impl_->start_kill(); }
+
+void ChildProcess::kill_now() {
+    impl_->killing = true;
+    impl_->kill_group(SIGKILL);
+}
 
 int ChildProcess::pid() const { return impl_->process.pid; }
 

@@ -42,6 +42,8 @@ public:
 
     // SIGTERM to the group now, SIGKILL after the grace period.
     void terminate();
+    // SIGKILL to the group now (the job is no longer ours: nothing of it may go on).
+    void kill_now();
     int pid() const;
 
     struct Impl;

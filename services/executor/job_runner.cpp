@@ -2,177 +2,209 @@
 
 #include <filesystem>
 
-#include "child_process.hpp"
 #include "plan_summary.hpp"
 #include "strata/log.hpp"
-#include "strata/loop.hpp"
 
 namespace strata::executor {
 namespace fs = std::filesystem;
 
-Result<std::string> root_directory(const std::string& checkout, const std::string& dir) {
-    fs::path rel(dir);
-    if (rel.is_absolute()) return make_error("root dir '" + dir + "' is absolute");
-    std::error_code ec;
-    auto base = fs::weakly_canonical(checkout, ec);
-    auto full = fs::weakly_canonical(fs::path(checkout) / rel, ec);
-    if (ec) return make_error("resolving root dir '" + dir + "': " + ec.message());
-    auto [b, f] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
-    if (b != base.end()) return make_error("root dir '" + dir + "' escapes the repository");
-    if (!fs::is_directory(full)) return make_error("root dir '" + dir + "' does not exist");
-    return full.string();
+namespace {
+
+constexpr std::size_t kTailLines = 30;
+constexpr std::size_t kMaxLineInDetail = 500;
+
+std::string human(std::chrono::milliseconds d) {
+    auto ms = d.count();
+    if (ms % 1000 != 0) return std::to_string(ms) + "ms";
+    return ms % 60'000 == 0 ? std::to_string(ms / 60'000) + "m" : std::to_string(ms / 1000) + "s";
 }
 
-JobRunner::JobRunner(Loop& loop, MirrorCache& mirrors, TerraformSettings settings,
-                     std::string work_root, std::string executor_id, JobRun job)
+}  // namespace
+
+JobRunner::JobRunner(Loop& loop, MirrorCache& mirrors,
+                     std::shared_ptr<const RunnerSettings> settings, JobRun job, Report report,
+                     Output output)
     : loop_(loop),
       mirrors_(mirrors),
       settings_(std::move(settings)),
-      executor_id_(std::move(executor_id)),
-      job_(std::move(job)) {
-    std::string safe;
-    for (char c : job_.job_id)
-        safe += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
-    work_dir_ = (fs::path(work_root) / safe).string();
+      job_(std::move(job)),
+      report_(std::move(report)),
+      output_(std::move(output)) {
+    work_dir_ = job_work_dir(settings_->work_root, job_.deployment_id, job_.fencing_token);
+    plan_file_ = (fs::path(work_dir_) / "strata.tfplan").string();
 }
 
-void JobRunner::start(StateCallback on_state, std::function<void()> on_done) {
-    on_state_ = std::move(on_state);
-    on_done_ = std::move(on_done);
-    report("planning");
-    checkout();
+void JobRunner::plan(Done done) {
+    done_ = std::move(done);
+    busy_ = true;
+    output_("[strata] " + settings_->executor_id + ": " + job_.kind + " job " + job_.job_id + ", " +
+            job_.repo.full_name + " at " + job_.revision + ", root " + job_.root.name + " (dir '" +
+            job_.root.dir + "')");
+    auto self = shared_from_this();
+    auto result = std::make_shared<std::optional<Result<PreparedJob>>>();
+    loop_.queue_work(
+        [self, result] {
+            result->emplace(
+                prepare_job(self->mirrors_, *self->settings_, self->job_, self->work_dir_));
+        },
+        [self, result] { self->after_prepare(std::move(**result)); });
 }
 
-void JobRunner::abort() {
-    if (applying_) return;
-    aborted_ = true;
-    if (current_) current_->terminate();
+void JobRunner::after_prepare(Result<PreparedJob> prepared) {
+    if (stopped_) return end(RunOutcome::Stopped);
+    if (!prepared) return fail(prepared.error().message, false);
+    prepared_ = std::move(*prepared);
+    emit("[strata] revision order against the last attempted revision: " +
+         prepared_->revision_order);
+    report("planning", "", prepared_->revision_order);
+    auto self = shared_from_this();
+    const auto& tf = settings_->terraform;
+    run_step("init", init_args(), tf.init_timeout, [self](int code) {
+        if (code != 0)
+            return self->fail("terraform init failed (exit code " + std::to_string(code) + ")");
+        self->run_step("plan", plan_args(self->plan_file_), self->settings_->terraform.plan_timeout,
+                       [self](int code) { self->after_plan(code); });
+    });
 }
 
-void JobRunner::report(const std::string& state, std::string detail) {
+void JobRunner::after_plan(int exit_code) {
+    if (exit_code != 0 && exit_code != 2)
+        return fail("terraform plan failed (exit code " + std::to_string(exit_code) + ")");
+    auto self = shared_from_this();
+    capturing_show_ = true;
+    run_step("show", show_args(plan_file_), settings_->terraform.show_timeout,
+             [self](int code) { self->after_show(code); });
+}
+
+void JobRunner::after_show(int exit_code) {
+    capturing_show_ = false;
+    if (exit_code != 0)
+        return fail("terraform show failed (exit code " + std::to_string(exit_code) + ")");
+    auto summary = summarize_plan(show_json_);
+    show_json_.clear();
+    if (!summary) return fail("reading the plan: " + summary.error().message, false);
+    for (auto& address : summary->resources) address = prepared_->redactor(address);
+    plan_ = std::move(*summary);
+    report("planned");
+    end(RunOutcome::Done);
+}
+
+void JobRunner::apply(const JobRun& apply_job, Done done) {
+    done_ = std::move(done);
+    job_ = apply_job;
+    busy_ = true;
+    applying_ = true;
+    tail_.clear();
+    report("applying");
+    auto self = shared_from_this();
+    run_step("apply", apply_args(plan_file_), settings_->terraform.apply_timeout, [self](int code) {
+        if (code != 0)
+            return self->fail("terraform apply failed (exit code " + std::to_string(code) + ")");
+        self->report("succeeded");
+        self->end(RunOutcome::Done);
+    });
+}
+
+void JobRunner::run_step(const std::string& step, std::vector<std::string> args,
+                         std::chrono::milliseconds timeout, std::function<void(int)> next) {
+    if (stopped_) return end(RunOutcome::Stopped);
+    ProcessSpec spec;
+    spec.argv.push_back(prepared_->binary);
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.cwd = prepared_->root_dir;
+    spec.env = terraform_environment(settings_->terraform, (fs::path(work_dir_) / "home").string(),
+                                     job_.root.workspace, prepared_->variables);
+    spec.timeout = timeout;
+    spec.kill_grace = settings_->terraform.kill_grace;
+    std::string command = "$";
+    for (const auto& a : spec.argv) command += " " + a;
+    emit("[strata] " + command);
+    auto self = shared_from_this();
+    auto started = ChildProcess::spawn(
+        loop_, spec,
+        [self](std::string_view line, bool is_stderr) {
+            if (self->capturing_show_ && !is_stderr) {
+                self->show_json_.append(line);
+                self->show_json_ += '\n';
+                return;
+            }
+            self->emit(self->prepared_->redactor(std::string(line)));
+        },
+        [self, step, timeout, next = std::move(next)](ProcessExit exit) {
+            self->current_.reset();
+            if (self->stopped_) return self->end(RunOutcome::Stopped);
+            if (exit.timed_out)
+                return self->fail("terraform " + step + " timed out after " + human(timeout) +
+                                  " and was stopped");
+            if (exit.signal != 0)
+                return self->fail("terraform " + step + " was killed by signal " +
+                                  std::to_string(exit.signal));
+            next(exit.exit_code);
+        });
+    if (!started) return fail(started.error().message, false);
+    current_ = *started;
+}
+
+void JobRunner::emit(const std::string& line) {
+    tail_.push_back(line.size() > kMaxLineInDetail ? line.substr(0, kMaxLineInDetail) + "..."
+                                                   : line);
+    if (tail_.size() > kTailLines) tail_.pop_front();
+    output_(line);
+}
+
+void JobRunner::fail(const std::string& what, bool with_tail) {
+    std::string message = prepared_ ? prepared_->redactor(what) : log::redact(what);
+    std::string detail = message;
+    if (with_tail && !tail_.empty()) {
+        detail += "\n";
+        for (const auto& line : tail_) detail += "\n" + line;
+    }
+    emit("[strata] " + message);
+    report("failed", detail);
+    end(RunOutcome::Failed);
+}
+
+void JobRunner::end(RunOutcome outcome) {
+    if (stopped_) outcome = RunOutcome::Stopped;  // whatever was reported, nothing more is
+    busy_ = false;
+    applying_ = false;
+    if (done_) std::exchange(done_, nullptr)(outcome);
+}
+
+void JobRunner::report(const std::string& state, std::string detail, std::string order) {
+    if (stopped_) return;
     JobState s;
     s.job_id = job_.job_id;
     s.deployment_id = job_.deployment_id;
     s.fencing_token = job_.fencing_token;
-    s.executor_id = executor_id_;
+    s.executor_id = settings_->executor_id;
     s.state = state;
+    s.revision_order = std::move(order);
     s.plan = plan_;
     s.detail = std::move(detail);
-    if (on_state_) on_state_(std::move(s));
+    if (report_) report_(std::move(s));
 }
 
-void JobRunner::finish(const std::string& state, std::string detail) {
-    if (!aborted_) report(state, std::move(detail));
-    auto dir = work_dir_;
-    auto self = shared_from_this();
+void JobRunner::stop() {
+    if (applying_ || !busy_) return;  // an apply is never interrupted voluntarily
+    stopped_ = true;
+    if (current_) current_->terminate();
+}
+
+void JobRunner::kill() {
+    stopped_ = true;
+    if (current_) current_->kill_now();
+}
+
+void JobRunner::remove_work_dir(std::function<void()> done) {
     loop_.queue_work(
-        [dir] {
+        [dir = work_dir_] {
             std::error_code ec;
             fs::remove_all(dir, ec);
         },
-        [self] {
-            if (self->on_done_) std::exchange(self->on_done_, nullptr)();
+        [done = std::move(done)] {
+            if (done) done();
         });
-}
-
-void JobRunner::checkout() {
-    auto self = shared_from_this();
-    auto error = std::make_shared<std::string>();
-    loop_.queue_work(
-        [self, error] {
-            std::error_code ec;
-            fs::remove_all(self->work_dir_, ec);
-            auto used = self->mirrors_.use(
-                self->job_.repo.full_name, self->job_.repo.clone_url, self->job_.revision, "",
-                [&](GitMirror& mirror) {
-                    if (auto out = mirror.checkout(self->job_.revision, self->work_dir_); !out)
-                        *error = out.error().message;
-                });
-            if (!used)
-                *error = used.error().message;
-            else if (!*used)
-                *error = "revision " + self->job_.revision + " not found";
-            if (!error->empty()) return;
-            auto root = root_directory(self->work_dir_, self->job_.root.dir);
-            if (!root)
-                *error = root.error().message;
-            else
-                self->root_dir_ = *root;
-        },
-        [self, error] {
-            if (!error->empty()) return self->finish("failed", "checking out: " + *error);
-            self->run_step({"init", "-input=false", "-no-color"}, [self](int code) {
-                if (code != 0) return self->finish("failed", "terraform init failed");
-                self->run_step({"plan", "-input=false", "-no-color", "-detailed-exitcode",
-                                "-out=strata.tfplan"},
-                               [self](int code) { self->after_plan(code); });
-            });
-        });
-}
-
-void JobRunner::run_step(std::vector<std::string> args, std::function<void(int)> next) {
-    if (aborted_) return finish("failed", "executor shutting down");
-    ProcessSpec spec;
-    spec.argv.push_back(settings_.binary);
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    spec.cwd = root_dir_;
-    spec.env = {"PATH=" + settings_.search_path, "HOME=" + work_dir_, "TF_IN_AUTOMATION=1",
-                "TF_INPUT=0"};
-    spec.env.insert(spec.env.end(), settings_.extra_env.begin(), settings_.extra_env.end());
-    spec.timeout = settings_.step_timeout;
-    auto self = shared_from_this();
-    auto step = args.front();
-    auto started = ChildProcess::spawn(
-        loop_, spec,
-        [self, step](std::string_view line, bool is_stderr) {
-            std::string text = log::redact(std::string(line));
-            if (self->capturing_show_ && !is_stderr) {
-                self->show_output_ += text;
-                self->show_output_ += '\n';
-                return;
-            }
-            self->tail_.push_back(text);
-            if (self->tail_.size() > 20) self->tail_.erase(self->tail_.begin());
-            log::debug("terraform", {{"step", step}, {"line", text}}, self->job_.deployment_id);
-        },
-        [self, step, next = std::move(next)](ProcessExit exit) {
-            self->current_.reset();
-            if (exit.timed_out) return self->finish("failed", "terraform " + step + " timed out");
-            if (self->aborted_) return self->finish("failed", "executor shutting down");
-            next(exit.exit_code);
-        });
-    if (!started) return finish("failed", started.error().message);
-    current_ = *started;
-}
-
-void JobRunner::after_plan(int exit_code) {
-    auto self = shared_from_this();
-    if (exit_code == 1 || (exit_code != 0 && exit_code != 2)) {
-        std::string detail = "terraform plan failed";
-        for (const auto& l : tail_) detail += "\n" + l;
-        return finish("failed", detail);
-    }
-    capturing_show_ = true;
-    run_step({"show", "-json", "-no-color", "strata.tfplan"}, [self, exit_code](int code) {
-        self->capturing_show_ = false;
-        if (code != 0) return self->finish("failed", "terraform show failed");
-        auto summary = summarize_plan(self->show_output_);
-        if (!summary) return self->finish("failed", summary.error().message);
-        self->plan_ = *summary;
-        if (exit_code == 0 || !self->plan_->has_changes())
-            return self->finish("succeeded", "no changes");
-        if (self->aborted_) return self->finish("failed");
-        self->applying_ = true;
-        self->report("applying");
-        self->run_step({"apply", "-input=false", "-no-color", "strata.tfplan"}, [self](int code) {
-            if (code != 0) {
-                std::string detail = "terraform apply failed";
-                for (const auto& l : self->tail_) detail += "\n" + l;
-                return self->finish("failed", detail);
-            }
-            self->finish("succeeded");
-        });
-    });
 }
 
 }  // namespace strata::executor

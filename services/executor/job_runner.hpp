@@ -1,72 +1,83 @@
-// Runs one job: checks the revision out of the mirror into a fresh work dir, then terraform
-// init, plan -out (-detailed-exitcode), show -json and, when the plan has changes and needs no
-// review, apply. Reports each state through on_state; calls on_done once at the end, after the
-// work dir is removed. Lives on the loop thread; git work goes to the thread pool.
+// One deployment's terraform work in this executor: prepares the work dir (job_checkout.hpp),
+// then init, plan -out -detailed-exitcode, show -json for the summary; the plan file and work dir
+// stay until remove_work_dir(), so a later apply() of the same plan runs here. Each step is a
+// child process (child_process.hpp) with its own timeout.
+//
+// Reports planning (with the revision order), planned (with the summary), applying, succeeded
+// and failed through `report`; every line of output, redacted, through `output` (show -json's
+// output excepted: it holds values and only feeds the summary). Terraform's own errors are the
+// user's: failed, with the output tail, never retried. Lives on the loop thread.
 #pragma once
 
-#include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "child_process.hpp"
-#include "strata/git.hpp"
-#include "strata/messages.hpp"
-
-namespace strata {
-class Loop;
-}
+#include "job_checkout.hpp"
+#include "strata/loop.hpp"
 
 namespace strata::executor {
 
-struct TerraformSettings {
-    std::string binary = "terraform";
-    std::string search_path = "/usr/local/bin:/usr/bin:/bin";
-    std::vector<std::string> extra_env;  // "NAME=value"
-    std::chrono::milliseconds step_timeout{60 * 60 * 1000};
-};
+// Done: planned (plan) or succeeded (apply). Failed: reported failed. Stopped: stop() or kill()
+// ended it, nothing more was reported.
+enum class RunOutcome { Done, Failed, Stopped };
 
 class JobRunner : public std::enable_shared_from_this<JobRunner> {
 public:
-    using StateCallback = std::function<void(JobState)>;
+    using Report = std::function<void(JobState)>;
+    using Output = std::function<void(const std::string& line)>;
+    using Done = std::function<void(RunOutcome)>;
 
-    JobRunner(Loop& loop, MirrorCache& mirrors, TerraformSettings settings, std::string work_root,
-              std::string executor_id, JobRun job);
+    JobRunner(Loop& loop, MirrorCache& mirrors, std::shared_ptr<const RunnerSettings> settings,
+              JobRun job, Report report, Output output);
 
-    void start(StateCallback on_state, std::function<void()> on_done);
-    // Shutdown: stops a job that has not reached apply (the running step's group gets SIGTERM,
-    // then SIGKILL) and reports nothing more, so the job can be handed back. An apply is never
-    // interrupted voluntarily: it runs to its end.
-    void abort();
-    bool aborted() const { return aborted_; }
+    // The deploy or plan job given at construction.
+    void plan(Done done);
+    // The apply job of the plan this runner holds (after plan() was Done).
+    void apply(const JobRun& apply_job, Done done);
+    // Shutdown: ends a step that is not an apply (SIGTERM, then SIGKILL after the grace).
+    void stop();
+    // The lease is lost: SIGKILL to the running step's group now, whatever it is.
+    void kill();
+    void remove_work_dir(std::function<void()> done);
+
+    bool busy() const { return busy_; }
+    bool applying() const { return applying_; }
+    const std::optional<PlanSummary>& plan_summary() const { return plan_; }
 
 private:
-    void checkout();
-    void run_step(std::vector<std::string> args, std::function<void(int exit_code)> next);
+    void after_prepare(Result<PreparedJob> prepared);
+    void run_step(const std::string& step, std::vector<std::string> args,
+                  std::chrono::milliseconds timeout, std::function<void(int exit_code)> next);
     void after_plan(int exit_code);
-    void report(const std::string& state, std::string detail = "");
-    void finish(const std::string& state, std::string detail = "");
+    void after_show(int exit_code);
+    void fail(const std::string& what, bool with_tail = true);
+    void end(RunOutcome outcome);
+    void report(const std::string& state, std::string detail = "", std::string order = "");
+    void emit(const std::string& line);
 
     Loop& loop_;
     MirrorCache& mirrors_;
-    TerraformSettings settings_;
+    std::shared_ptr<const RunnerSettings> settings_;
+    JobRun job_;  // the job whose states are reported: deploy/plan, then apply
+    Report report_;
+    Output output_;
+    Done done_;
     std::string work_dir_;
-    std::string root_dir_;
-    std::string executor_id_;
-    JobRun job_;
-    StateCallback on_state_;
-    std::function<void()> on_done_;
+    std::string plan_file_;
+    std::optional<PreparedJob> prepared_;
     std::shared_ptr<ChildProcess> current_;
-    std::string show_output_;
-    std::vector<std::string> tail_;  // last lines of output, for failure reports
-    std::optional<PlanSummary> plan_;
+    std::string show_json_;
     bool capturing_show_ = false;
-    bool aborted_ = false;
+    std::deque<std::string> tail_;  // last lines of output, for failure reports
+    std::optional<PlanSummary> plan_;
+    bool busy_ = false;
     bool applying_ = false;
+    bool stopped_ = false;
 };
-
-// Resolves dir inside checkout; an error when it is absolute or escapes it (".." or a symlink).
-Result<std::string> root_directory(const std::string& checkout, const std::string& dir);
 
 }  // namespace strata::executor

@@ -1,7 +1,8 @@
 // Maps every message the scheduler consumes to its transition in the DeploymentStore: deploy and
 // plan requests, executor reports, and the requests that steer queues (trigger.unlock/confirm/
-// reject from the CLI, check-run buttons, `strata unlock|confirm|reject` comments). No AMQP here:
-// the service publishes what the transition returns, and the model test drives this class directly.
+// reject from the CLI, check-run buttons, `strata unlock|confirm|reject <root>...` comments). No
+// AMQP here: the service publishes what the transition returns, and the model test drives this
+// class directly.
 #pragma once
 
 #include <functional>

@@ -30,7 +30,8 @@ inline const std::vector<std::string> kRevisionOrders = {"",          "ahead",  
 inline const std::vector<std::string> kDeploymentStates = {
     "queued", "locked",    "planning", "awaiting_review",  "confirmed", "applying", "succeeded",
     "failed", "timed_out", "rejected", "review_timed_out", "cancelled", "skipped"};
-inline const std::vector<std::string> kCommentCommands = {"plan", "apply", "unlock"};
+inline const std::vector<std::string> kCommentCommands = {"plan", "apply", "unlock", "confirm",
+                                                          "reject"};
 inline const std::vector<std::string> kCheckRunActions = {"requested_action", "rerequested"};
 inline const std::vector<std::string> kRequests = {"deploy", "rerun",  "confirm",
                                                    "reject", "unlock", "plan"};

@@ -1,7 +1,7 @@
 // The randomised model test: thousands of random sequences of merges, manual deploys, unlocks,
 // confirms, rejects, executor deaths, shutdowns and pauses (a frozen executor whose leases expire
-// and that reports late on resuming), scheduler crashes (before publishing, after
-// publishing, before acking) and restarts, and Redis restarts, each run against the real
+// and that reports late on resuming), scheduler crashes (before publishing, after publishing,
+// before acking, after a sweep) and restarts, and Redis restarts, each run against the real
 // scheduler on a private Redis and against an in-memory model of the rules (scheduler_model.hpp),
 // compared after every step. Invariants: at most one deployment in flight per root, merge items
 // leave each root's queue in the order they were accepted, no apply runs twice (nor without a

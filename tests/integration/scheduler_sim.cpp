@@ -262,6 +262,12 @@ void World::tick() {
     model_.tick(expired, h_.now_ms);
     ASSERT_TRUE(jobs_published(*t) == model_.jobs())
         << "jobs sent by the sweeper differ at " << where();
+    if (chance(0.05)) {  // died before publishing what the sweep decided: the pump does it
+        ++stats_.crashes;
+        restart_scheduler();
+        compare("crash after a sweep");
+        return;
+    }
     publish(*t);
     ASSERT_TRUE(h_.outbox_done(*t).ok());
     compare("tick");

@@ -73,7 +73,7 @@ struct CommentCommandEvent {
     RepoRef repo;
     long long number = 0;  // the pull request
     long long comment_id = 0;
-    std::string command;  // "plan" | "apply" | "unlock"
+    std::string command;  // "plan" | "apply" | "unlock" | "confirm" | "reject"
     std::vector<std::string> args;
     std::string user;
 };

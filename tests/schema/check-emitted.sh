@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks that the JSON Schemas in schemas/ accept what the C++ code emits (at least one message of
-# every type), and still accept the hand-written samples and reject the negative ones.
+# every type, and ingest's normalisation of every real webhook payload in ../shared/fixtures when
+# it is there), and still accept the hand-written samples and reject the negative ones.
 #
 #   tests/schema/check-emitted.sh BUILD_BIN_DIR
 #
@@ -44,12 +45,27 @@ for schema in "$SCHEMAS"/*.schema.json; do
 done
 echo "check-emitted: $types message types, each emitted and sampled"
 
+# What ingest makes of real GitHub payloads: the corpus test writes every normalised message
+# (only when ../shared/fixtures is there; it says so otherwise).
+mkdir -p "$TMP/corpus"
+if [[ -x $BIN/strata_unit_tests ]]; then
+    STRATA_NORMALIZED_DUMP_DIR="$TMP/corpus" "$BIN/strata_unit_tests" \
+        --gtest_filter='WebhookCorpus*' >"$TMP/corpus.log" 2>&1 ||
+        { cat "$TMP/corpus.log" >&2; die "the webhook corpus test failed"; }
+fi
+corpus=$(find "$TMP/corpus" -name '*.json' | wc -l)
+
 status=0
 run() {
     echo "== $*"
     node "$HERE/validate.mjs" "$@" || status=1
 }
 run "$SCHEMAS" "$TMP"
+if ((corpus > 0)); then
+    run "$SCHEMAS" "$TMP/corpus"
+else
+    echo "check-emitted: no normalised corpus messages (../shared/fixtures absent): that check is skipped"
+fi
 run "$SCHEMAS" "$HERE/samples"
 run --expect-invalid "$SCHEMAS" "$HERE/invalid"
 

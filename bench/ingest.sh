@@ -109,11 +109,13 @@ awk -v raw="$best_raw" -v ingest="$best_ingest" -v inflight="$IN_FLIGHT" -v byte
     -v p50="$(field p50_ms "$lat")" -v p90="$(field p90_ms "$lat")" -v p99="$(field p99_ms "$lat")" \
     -v max="$(field max_ms "$lat")" -v achieved="$(field rate "$lat")" -v secs="$LATENCY_SECONDS" \
     -v raw_p50="$(field p50_ms "$raw_lat")" -v raw_p99="$(field p99_ms "$raw_lat")" \
-    -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
+    -v load="$(cut -d' ' -f1-3 /proc/loadavg)" -v cores="$(nproc)" 'BEGIN {
     printf "baseline: rabbitmq-c confirmed publishes of the same event.push, %d in flight:   %.0f msg/s\n", inflight, raw
     printf "strata-ingest signed %d-byte push webhooks (HMAC, dedupe, confirmed publish), %d in flight: %.0f req/s (p50 %.2f ms, p99 %.2f ms)\n", bytes, inflight, ingest, tp_p50, tp_p99
     printf "ratio ingest/baseline: %.2f (aim: >= 0.5)\n", ingest / raw
     printf "ack latency at a fixed 1,000 req/s for %d s (achieved %.0f/s): p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (aim: p99 < 25 ms)\n", secs, achieved, p50, p90, p99, max
     printf "baseline latency: rabbitmq-c confirms at a fixed 1,000 msg/s: p50 %.2f ms, p99 %.2f ms\n", raw_p50, raw_p99
     printf "load average during the run (other work on this machine skews every figure): %s\n", load
+    split(load, l, " ")
+    if (l[1] > cores) printf "WARNING: load average %s on %d cores: these figures measure the machine, not ingest; run again when it is quiet\n", l[1], cores
 }'

@@ -5,7 +5,8 @@
 namespace strata::ingest {
 namespace {
 
-constexpr std::array<std::string_view, 3> kCommands = {"plan", "apply", "unlock"};
+constexpr std::array<std::string_view, 5> kCommands = {"plan", "apply", "unlock", "confirm",
+                                                       "reject"};
 
 std::vector<std::string_view> words(std::string_view line) {
     std::vector<std::string_view> out;

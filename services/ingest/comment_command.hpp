@@ -1,6 +1,7 @@
 // Pull-request comments that steer Strata: the first line of the comment is
-// `strata plan|apply|unlock [args...]` (words separated by spaces or tabs; what follows the first
-// line is free text). Anything else is not a command and is ignored.
+// `strata plan|apply|unlock|confirm|reject [args...]` (words separated by spaces or tabs; what
+// follows the first line is free text). Anything else is not a command and is ignored. plan and
+// apply are the planner's; unlock, confirm and reject (args: root names) the scheduler's.
 #pragma once
 
 #include <string>
@@ -12,7 +13,7 @@
 namespace strata::ingest {
 
 struct CommentCommand {
-    std::string command;  // "plan" | "apply" | "unlock"
+    std::string command;  // "plan" | "apply" | "unlock" | "confirm" | "reject"
     std::vector<std::string> args;
 };
 

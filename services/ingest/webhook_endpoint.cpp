@@ -215,6 +215,11 @@ void WebhookEndpoint::State::publish(std::shared_ptr<Request> r, Normalized mess
         // redelivery publishes the same message id again, which consumers drop.
         redis.command({"SET", key, "done", "EX", std::to_string(self->settings.dedupe_ttl.count())},
                       [](Result<RedisReply>) {});
+        if (r->answered) {  // 503 at the deadline: a redelivery is answered "duplicate"
+            log::warn("webhook confirmed after its answer deadline",
+                      {{"type", type}, {"message_id", id}}, r->delivery);
+            return;
+        }
         log::info("webhook accepted", {{"type", type}, {"message_id", id}}, r->delivery);
         self->answer(*r, 202, "accepted", answer_body("accepted", "message_id", id));
     });

@@ -15,10 +15,11 @@
 //
 // Dedupe record P:ingest:delivery:<delivery id>: SET NX "pending" (pending_ttl) before the
 // publish; "done" (dedupe_ttl, longer than GitHub's redelivery window) once confirmed; deleted
-// when the publish failed, so a redelivery is published. A 202 "accepted" therefore means the
-// broker confirmed the message; the message id is derived from the delivery id, so a message
-// published twice (a confirm that came after its deadline, a crash before "done") is dropped
-// by consumers, which are idempotent by message id.
+// when the publish failed, so a redelivery is published; a confirm that comes after the answer
+// deadline (answered 503) still writes "done", so the redelivery is a "duplicate". A 202
+// "accepted" therefore means the broker confirmed the message; the message id is derived from
+// the delivery id, so a message published twice (the link lost before its confirm, a crash
+// before "done") is dropped by consumers, which are idempotent by message id.
 #pragma once
 
 #include <chrono>

@@ -4,11 +4,9 @@
 # a hang or a leak. Registered with ctest (FuzzTargetsRunCleanForABoundedTime), so CI runs it.
 #   tests/fuzz/run.sh [BUILD_DIR]        default BUILD_DIR: build-fuzz beside the sources
 #   STRATA_FUZZ_SECONDS=N                seconds per target (default 20)
+#   STRATA_FUZZ_TARGETS="fuzz_a ..."     only those (default: every target in TARGETS below)
 # Needs clang and libclang-rt-14-dev (Debian; tools/install-deps installs them).
-# Targets: fuzz_http_request (the HTTP request path of every daemon, over loopback) and
-# fuzz_webhook_normalize (form decoding, normalisers, comment commands, allowlist) and
-# fuzz_planner_hcl (the planner's HCL scanner and module/Terragrunt facts); seeds in
-# tests/fuzz/seeds plus, when present, the GitHub webhook corpus in ../shared/fixtures.
+# Targets, their seeds and dictionaries: the TARGETS table below and tests/fuzz/README.md.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"

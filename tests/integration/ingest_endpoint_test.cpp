@@ -143,6 +143,16 @@ TEST_F(IngestEndpointTest, LargePayloadIsCheckedOffTheLoopAndPublishedLikeASmall
     EXPECT_EQ(got[0].correlation_id, w.delivery);
 }
 
+TEST_F(IngestEndpointTest, TheWebhookPathIsConfigurable) {
+    start({{"webhook_path", "/github/hook"}});
+    auto w = push();
+    EXPECT_EQ(post(w).status, 404);
+    w.path = "/github/hook";
+    auto r = post(w);
+    ASSERT_EQ(r.status, 202) << r.body;
+    EXPECT_EQ(published().size(), 1u);
+}
+
 TEST_F(IngestEndpointTest, BadSignaturesAreRefusedWith401AndNothingIsPublished) {
     auto w = push();
     EXPECT_EQ(post(w, "wrong-secret").status, 401);

@@ -126,6 +126,23 @@ long long IngestHarness::webhooks(const std::string& event, const std::string& o
         .value();
 }
 
+std::shared_ptr<std::atomic<bool>> IngestHarness::drain() {
+    auto drained = std::make_shared<std::atomic<bool>>(false);
+    loop_.post([this, drained] { service_->drain([drained] { *drained = true; }); });
+    return drained;
+}
+
+std::string IngestHarness::redis_get(const std::string& key) {
+    std::promise<std::string> value;
+    auto future = value.get_future();
+    loop_.post([&] {
+        redis_->command({"GET", key}, [&value](Result<RedisReply> r) {
+            value.set_value(r && !r->is_nil() ? r->str : "");
+        });
+    });
+    return future.get();
+}
+
 QueueSpec IngestHarness::downstream_spec() {
     QueueSpec spec;
     spec.name = "strata.downstream";
@@ -344,6 +361,25 @@ std::pair<int, std::string> shell(const std::string& command) {
 std::string tool_url(std::string url) {
     if (!url.empty() && url.back() == '/') url.pop_back();
     return url;
+}
+
+int amqp_publish(const std::string& amqp_url, const std::string& exchange,
+                 const std::string& routing_key, const std::string& body) {
+    auto quote = [](const std::string& s) {
+        std::string out = "'";
+        for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        return out + "'";
+    };
+    return shell("amqp-publish --url " + quote(tool_url(amqp_url)) + " -e " + quote(exchange) +
+                 " -r " + quote(routing_key) + " -p -C application/json -b " + quote(body))
+        .first;
+}
+
+std::string hand_written_envelope(const std::string& type, const std::string& id,
+                                  const std::string& payload) {
+    return R"({"id":")" + id + R"(","type":")" + type + R"(","version":1,"correlation_id":")" + id +
+           R"(","causation_id":"","produced_at":"2026-11-20T10:00:00.000Z","producer":"ops",)" +
+           R"("payload":)" + payload + "}";
 }
 
 }  // namespace strata::testing

@@ -45,6 +45,11 @@ public:
     bool amqp_healthy() const { return amqp_->healthy(); }
     // Counter value of strata_ingest_webhooks_total{event, outcome}.
     long long webhooks(const std::string& event, const std::string& outcome);
+    // Starts the service's drain on the loop, as SIGTERM does; the flag turns true when the
+    // service says it is drained (every request in hand answered).
+    std::shared_ptr<std::atomic<bool>> drain();
+    // GET key on the harness' Redis connection: the value, "" when absent or on error.
+    std::string redis_get(const std::string& key);
 
     // The queue bound to every event.* routing key on the test's exchange.
     static QueueSpec downstream_spec();
@@ -126,5 +131,14 @@ std::pair<int, std::string> shell(const std::string& command);
 
 // amqp-tools want the URL without the trailing "/" (the empty vhost otherwise).
 std::string tool_url(std::string url);
+
+// Publishes body with amqp-publish (Debian's amqp-tools: a client that knows nothing of Strata),
+// persistent, content type application/json, no other property. Returns its exit code.
+int amqp_publish(const std::string& amqp_url, const std::string& exchange,
+                 const std::string& routing_key, const std::string& body);
+
+// A message envelope around a JSON payload, written by hand as an operator would.
+std::string hand_written_envelope(const std::string& type, const std::string& id,
+                                  const std::string& payload);
 
 }  // namespace strata::testing

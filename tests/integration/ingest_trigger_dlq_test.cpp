@@ -42,9 +42,7 @@ Result<void> check(const Delivery& d) {
 }
 
 std::string envelope(const std::string& type, const std::string& id, const std::string& payload) {
-    return R"({"id":")" + id + R"(","type":")" + type + R"(","version":1,"correlation_id":")" + id +
-           R"(","causation_id":"","produced_at":"2026-11-20T10:00:00.000Z","producer":"ops",)" +
-           R"("payload":)" + payload + "}";
+    return hand_written_envelope(type, id, payload);
 }
 
 class IngestTriggerDlqTest : public ::testing::Test {
@@ -63,13 +61,8 @@ protected:
         return o;
     }
 
-    int amqp_publish(const std::string& routing_key, const std::string& body) {
-        auto quoted = body;
-        for (std::size_t at = 0; (at = quoted.find('\'', at)) != std::string::npos; at += 4)
-            quoted.replace(at, 1, "'\\''");
-        return shell("amqp-publish --url '" + tool_url(url) + "' -e '" + exchange + "' -r '" +
-                     routing_key + "' -p -C application/json -b '" + quoted + "'")
-            .first;
+    int publish(const std::string& routing_key, const std::string& body) {
+        return amqp_publish(url, exchange, routing_key, body);
     }
 
     std::string url = shared_amqp_url();
@@ -108,23 +101,23 @@ TEST_F(IngestTriggerDlqTest, InvalidTriggersFromAmqpPublishAreDeadLetteredWithTh
             loop, [&] { return consumer.healthy() && tap.healthy(); }, 30s));
 
         const std::string sha(40, 'a');
-        ASSERT_EQ(amqp_publish(
-                      "trigger.deploy",
-                      envelope("trigger.deploy", "t-valid",
-                               R"({"repository":"acme/infra","roots":["app"],"revision":")" + sha +
-                                   R"(","branch":"","user":"ops","reason":"","force":false})")),
+        ASSERT_EQ(
+            publish("trigger.deploy",
+                    envelope("trigger.deploy", "t-valid",
+                             R"({"repository":"acme/infra","roots":["app"],"revision":")" + sha +
+                                 R"(","branch":"","user":"ops","reason":"","force":false})")),
+            0);
+        ASSERT_EQ(publish("trigger.deploy",
+                          envelope("trigger.deploy", "t-no-roots",
+                                   R"({"repository":"acme/infra","roots":[],"revision":"",)"
+                                   R"("branch":"","user":"ops","reason":"","force":false})")),
                   0);
-        ASSERT_EQ(amqp_publish("trigger.deploy",
-                               envelope("trigger.deploy", "t-no-roots",
-                                        R"({"repository":"acme/infra","roots":[],"revision":"",)"
-                                        R"("branch":"","user":"ops","reason":"","force":false})")),
-                  0);
-        ASSERT_EQ(amqp_publish("trigger.unlock", "unlock app please"), 0);
-        ASSERT_EQ(amqp_publish("trigger.confirm",
-                               envelope("trigger.confirm", "t-who",
-                                        R"({"deployment_id":"","repository":"acme/infra",)"
-                                        R"("root":"","user":"ops","reason":""})")),
-                  0);
+        ASSERT_EQ(publish("trigger.unlock", "unlock app please"), 0);
+        ASSERT_EQ(
+            publish("trigger.confirm", envelope("trigger.confirm", "t-who",
+                                                R"({"deployment_id":"","repository":"acme/infra",)"
+                                                R"("root":"","user":"ops","reason":""})")),
+            0);
         ASSERT_TRUE(run_until(
             loop,
             [&] { return inbox->acked.size() + inbox->dead.size() == 4 && tapped->size() == 3; },

@@ -1,4 +1,4 @@
-// `strata plan|apply|unlock [args]` on the first line of a pull-request comment.
+// `strata plan|apply|unlock|confirm|reject [args]` on the first line of a pull-request comment.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -10,7 +10,7 @@ namespace strata::ingest {
 namespace {
 
 TEST(IngestCommentCommand, EachCommandIsRecognisedWithItsArguments) {
-    for (const char* command : {"plan", "apply", "unlock"}) {
+    for (const char* command : {"plan", "apply", "unlock", "confirm", "reject"}) {
         auto c = parse_comment_command(std::string("strata ") + command + " -p app  --verbose");
         ASSERT_TRUE(c.ok()) << command;
         EXPECT_EQ(c->command, command);

@@ -195,6 +195,16 @@ TEST(IngestEvents, StrataCommandOnAPullRequestIsNormalized) {
     EXPECT_EQ(e.repo.full_name, "acme/infra");
 }
 
+TEST(IngestEvents, ReviewCommentsNameTheRootsTheyConfirmOrReject) {
+    for (const char* command : {"confirm", "reject"}) {
+        auto e = normalized_as<CommentCommandEvent>(
+            "issue_comment",
+            comment_doc("created", std::string("strata ") + command + " app dns", true));
+        EXPECT_EQ(e.command, command);
+        EXPECT_EQ(e.args, (std::vector<std::string>{"app", "dns"}));
+    }
+}
+
 TEST(IngestEvents, CommentsThatAreNotCommandsAreIgnored) {
     EXPECT_EQ(ignored_as("issue_comment", comment_doc("created", "looks good", true)).code,
               "not_command");

@@ -2,10 +2,12 @@
 // deliberately ignored, never an error, and each file has a stated expectation: the event type it
 // becomes, or the reason code it is ignored with. A new file without one fails the test, so that
 // every payload is decided on. The corpus lives outside the repository; without it the test is
-// skipped and says so.
+// skipped and says so. With STRATA_NORMALIZED_DUMP_DIR set, every normalised message is written
+// there, for the JSON Schemas to check.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -201,6 +203,11 @@ TEST(WebhookCorpus, EveryPayloadIsNormalizedOrIgnoredWithoutError) {
             EXPECT_EQ(envelope->id, n->message_id) << name;
             auto decoded = decodes_as_its_type(*n);
             EXPECT_TRUE(decoded.ok()) << name << ": " << decoded.error().message;
+            // For the schemas: node tests/schema/validate.mjs schemas "$DIR".
+            if (const char* dir = std::getenv("STRATA_NORMALIZED_DUMP_DIR"))
+                std::ofstream(fs::path(dir) /
+                              (n->type + ".corpus-" + std::to_string(normalized) + ".json"))
+                    << n->body;
             if (auto check = kFieldChecks.find(name); check != kFieldChecks.end()) {
                 SCOPED_TRACE(name);
                 check->second(n->body);

@@ -1,0 +1,181 @@
+// The real consumers of manual triggers, as black boxes: the strata-planner (trigger.deploy) and
+// strata-scheduler (trigger.unlock, trigger.confirm, trigger.reject) binaries, started on the
+// test's exchange. Triggers sent with amqp-publish that they cannot act on are dead-lettered into
+// the consumer's DLQ with the reason (x-strata-reason, seen through a tap on the dead-letter
+// exchange) and the original routing key: never acked silently, never requeued. The planner
+// also counts them on its /metrics.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ingest_harness.hpp"
+#include "strata/loop.hpp"
+#include "support/test_servers.hpp"
+
+extern char** environ;
+
+namespace strata::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A daemon binary as a child process in its own process group, with the test's STRATA_*
+// settings only; stderr to log. Killed (SIGTERM, then SIGKILL) when destroyed.
+class DaemonProcess {
+public:
+    DaemonProcess(const std::string& name, const std::map<std::string, std::string>& settings,
+                  const std::string& log) {
+        std::vector<std::string> vars;
+        for (char** e = environ; e && *e; ++e)
+            if (std::string(*e).rfind("STRATA_", 0) != 0) vars.emplace_back(*e);
+        for (const auto& [k, v] : settings) vars.push_back(k + "=" + v);
+        std::vector<char*> envp;
+        for (auto& v : vars) envp.push_back(v.data());
+        envp.push_back(nullptr);
+        std::string bin = std::string(STRATA_BINARY_DIR) + "/bin/" + name;
+        pid_ = fork();
+        if (pid_ == 0) {
+            setpgid(0, 0);
+            int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (fd >= 0) dup2(fd, 2);
+            char* argv[] = {bin.data(), nullptr};
+            execve(bin.c_str(), argv, envp.data());
+            _exit(127);
+        }
+        setpgid(pid_, pid_);
+    }
+    ~DaemonProcess() {
+        if (pid_ <= 0) return;
+        ::kill(-pid_, SIGTERM);
+        for (int i = 0; i < 100 && waitpid(pid_, nullptr, WNOHANG) == 0; ++i) usleep(50'000);
+        if (waitpid(pid_, nullptr, WNOHANG) == 0) {
+            ::kill(-pid_, SIGKILL);
+            waitpid(pid_, nullptr, 0);
+        }
+    }
+    DaemonProcess(const DaemonProcess&) = delete;
+    DaemonProcess& operator=(const DaemonProcess&) = delete;
+
+private:
+    pid_t pid_ = -1;
+};
+
+std::string http_get(int port, const std::string& path) {
+    return shell("curl -fsS --max-time 2 http://127.0.0.1:" + std::to_string(port) + path +
+                 " 2>/dev/null")
+        .second;
+}
+
+class IngestTriggerConsumersTest : public ::testing::Test {
+protected:
+    void TearDown() override {
+        for (const auto& q :
+             {exchange + ".planner", exchange + ".planner.dlq", exchange + ".scheduler",
+              exchange + ".scheduler.dlq", tap_queue, tap_queue + ".dlq"})
+            shell("amqp-delete-queue --url '" + tool_url(url) + "' -q '" + q + "' >/dev/null 2>&1");
+        std::filesystem::remove_all(dir);
+    }
+
+    std::map<std::string, std::string> common(int port) {
+        return {{"STRATA_AMQP_URL", url},
+                {"STRATA_AMQP_EXCHANGE", exchange},
+                {"STRATA_HTTP_PORT", std::to_string(port)},
+                {"STRATA_LOG_LEVEL", "warn"}};
+    }
+
+    // Both daemons answer /healthz with the broker connected (their queues are declared).
+    bool ready(Loop& loop) {
+        return run_until(
+            loop,
+            [&] {
+                return http_get(planner_port, "/healthz").find("\"amqp\":true") !=
+                           std::string::npos &&
+                       http_get(scheduler_port, "/healthz").find("\"amqp\":true") !=
+                           std::string::npos;
+            },
+            60s);
+    }
+
+    std::string url = shared_amqp_url();
+    std::string exchange = unique_name("ingest-consumers");
+    std::string tap_queue = unique_name("ingest-consumers-tap");
+    std::string dir = "/tmp/" + unique_name("ingest-consumers");
+    int planner_port = free_port();
+    int scheduler_port = free_port();
+};
+
+TEST_F(IngestTriggerConsumersTest, PlannerAndSchedulerDeadLetterTriggersTheyCannotDecode) {
+    std::filesystem::create_directories(dir + "/mirrors");
+    auto planner_settings = common(planner_port);
+    planner_settings["STRATA_CACHE_DIR"] = dir + "/mirrors";
+    auto scheduler_settings = common(scheduler_port);
+    scheduler_settings["STRATA_REDIS_URL"] = shared_redis_url();
+    scheduler_settings["STRATA_REDIS_PREFIX"] = unique_name("ingest-consumers");
+    DaemonProcess planner("strata-planner", planner_settings, dir + "/planner.log");
+    DaemonProcess scheduler("strata-scheduler", scheduler_settings, dir + "/scheduler.log");
+
+    Loop loop;
+    auto tapped = std::make_shared<std::vector<Delivery>>();
+    AmqpOptions o;
+    o.url = url;
+    o.exchange = exchange + ".dlx";
+    o.connection_name = "ingest-consumers-tap";
+    AmqpClient tap(loop, o);
+    tap.declare({tap_queue, {"strata.planner", "strata.scheduler"}, 5, 16, true},
+                [tapped](const Delivery& d, std::shared_ptr<DeliveryControl> c) {
+                    tapped->push_back(d);
+                    c->ack();
+                });
+    tap.start();
+    ASSERT_TRUE(run_until(
+        loop, [&] { return tap.healthy(); }, 30s));
+    ASSERT_TRUE(ready(loop)) << "the daemons did not connect; logs in " << dir;
+
+    ASSERT_EQ(amqp_publish(url, exchange, "trigger.deploy", "deploy app please"), 0);
+    ASSERT_EQ(amqp_publish(url, exchange, "trigger.deploy",
+                           hand_written_envelope("trigger.deploy", "t-no-user",
+                                                 R"({"repository":"acme/infra","roots":["app"]})")),
+              0);
+    ASSERT_EQ(amqp_publish(url, exchange, "trigger.unlock",
+                           hand_written_envelope("trigger.unlock", "t-no-root",
+                                                 R"({"repository":"acme/infra","user":"ops"})")),
+              0);
+    ASSERT_EQ(amqp_publish(url, exchange, "trigger.confirm",
+                           hand_written_envelope("trigger.confirm", "t-which",
+                                                 R"({"user":"ops","reason":"looks fine"})")),
+              0);
+    ASSERT_TRUE(run_until(
+        loop, [&] { return tapped->size() >= 4; }, 30s))
+        << tapped->size() << " dead-lettered; logs in " << dir;
+    tap.close(2s);
+
+    std::map<std::string, std::vector<std::string>> reasons;  // routing key -> reasons
+    for (const auto& d : *tapped) {
+        ASSERT_EQ(d.headers.count("x-strata-reason"), 1u) << d.body;
+        ASSERT_EQ(d.headers.count("x-strata-routing-key"), 1u) << d.body;
+        const auto& key = d.headers.at("x-strata-routing-key");
+        EXPECT_EQ(d.routing_key, key == "trigger.deploy" ? "strata.planner" : "strata.scheduler");
+        EXPECT_FALSE(d.headers.at("x-strata-reason").empty());
+        reasons[key].push_back(d.headers.at("x-strata-reason"));
+    }
+    EXPECT_EQ(reasons["trigger.deploy"].size(), 2u);
+    EXPECT_EQ(reasons["trigger.unlock"].size(), 1u);
+    EXPECT_EQ(reasons["trigger.confirm"].size(), 1u);
+    for (const auto& r : reasons["trigger.deploy"]) std::cout << "trigger.deploy: " << r << "\n";
+    for (const auto& key : {"trigger.unlock", "trigger.confirm"})
+        for (const auto& r : reasons[key]) std::cout << key << ": " << r << "\n";
+    auto metrics = http_get(planner_port, "/metrics");
+    EXPECT_NE(metrics.find("strata_planner_invalid_triggers_total 2"), std::string::npos)
+        << metrics;
+}
+
+}  // namespace
+}  // namespace strata::testing

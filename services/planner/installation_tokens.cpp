@@ -59,4 +59,9 @@ Result<std::string> InstallationTokens::token(long long installation_id) {
     return token;
 }
 
+void InstallationTokens::forget(long long installation_id) {
+    std::lock_guard lock(mutex_);
+    cache_.erase(installation_id);
+}
+
 }  // namespace strata::planner

@@ -29,6 +29,10 @@ public:
 
     Result<std::string> token(long long installation_id);
 
+    // Drops the cached token of an installation, so that the next token() asks GitHub again:
+    // called when a fetch with it failed (GitHub may have revoked it before its expiry).
+    void forget(long long installation_id);
+
 private:
     struct Cached {
         std::string token;

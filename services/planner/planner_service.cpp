@@ -29,10 +29,12 @@ public:
 
     Result<void> setup(DaemonContext& ctx) override {
         ctx_ = &ctx;
-        workers_.emplace(ctx.loop, mirrors_, scans_,
-                         [this](const std::string&, long long installation) {
-                             return tokens_.token(installation);
-                         });
+        workers_.emplace(
+            ctx.loop, mirrors_, scans_,
+            [this](const std::string&, long long installation) {
+                return tokens_.token(installation);
+            },
+            [this](const std::string&, long long installation) { tokens_.forget(installation); });
         ctx.amqp.declare(topology::planner(),
                          [this](const Delivery& d, std::shared_ptr<DeliveryControl> c) {
                              on_delivery(d, std::move(c));

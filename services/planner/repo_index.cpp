@@ -37,15 +37,20 @@ bool candidate(const DirFacts* f) { return f && (f->has_tf || f->terragrunt_unit
 Result<RepoIndex> RepoIndex::build(const RevisionReader& revision, ScanCache& cache) {
     RepoIndex index;
     index.revision_ = revision.revision();
-    std::deque<std::string> todo{""};
+    struct Dir {
+        std::string path, tree_id;  // tree_id "" for the top
+    };
+    std::deque<Dir> todo{{"", ""}};
     while (!todo.empty()) {
-        std::string dir = std::move(todo.front());
+        const std::string dir = std::move(todo.front().path);
+        const std::string tree_id = std::move(todo.front().tree_id);
         todo.pop_front();
-        auto entries = revision.entries(dir);
+        auto entries =
+            tree_id.empty() ? revision.entries(dir) : revision.subtree_entries(dir, tree_id);
         if (!entries) return entries.error();
         for (const auto& e : *entries)
             if (e.kind == TreeEntry::Kind::Directory)
-                todo.push_back(dir.empty() ? e.name : dir + "/" + e.name);
+                todo.push_back({dir.empty() ? e.name : dir + "/" + e.name, e.id});
         if (auto read = index.read_dir(revision, dir, *entries, cache); !read) return read.error();
     }
     return index;

@@ -6,8 +6,13 @@
 
 namespace strata::planner {
 
-RepoWorkers::RepoWorkers(Loop& loop, MirrorCache& mirrors, ScanCache& scans, TokenSource tokens)
-    : loop_(loop), mirrors_(mirrors), scans_(scans), tokens_(std::move(tokens)) {}
+RepoWorkers::RepoWorkers(Loop& loop, MirrorCache& mirrors, ScanCache& scans, TokenSource tokens,
+                         FetchFailed fetch_failed)
+    : loop_(loop),
+      mirrors_(mirrors),
+      scans_(scans),
+      tokens_(std::move(tokens)),
+      fetch_failed_(std::move(fetch_failed)) {}
 
 void RepoWorkers::submit(Job job) {
     ++in_flight_;
@@ -64,7 +69,10 @@ void RepoWorkers::start(const std::string& repo) {
             }
             damaged = ctx.damaged;
         });
-        if (!prepared) fail_all(prepared.error().message);
+        if (!prepared) {
+            if (fetch_failed_ && !merged.token.empty()) fetch_failed_(merged.repo, installation);
+            fail_all(prepared.error().message);
+        }
         if (damaged) {
             log::error("the mirror is damaged; discarding it to fetch it afresh",
                        {{"repo", merged.repo}});

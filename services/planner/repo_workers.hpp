@@ -30,7 +30,12 @@ public:
     using TokenSource =
         std::function<Result<std::string>(const std::string& repo, long long installation_id)>;
 
-    RepoWorkers(Loop& loop, MirrorCache& mirrors, ScanCache& scans, TokenSource tokens);
+    // Worker thread: a fetch with the token of this installation failed (the token may have
+    // been revoked; the next attempt should get a fresh one).
+    using FetchFailed = std::function<void(const std::string& repo, long long installation_id)>;
+
+    RepoWorkers(Loop& loop, MirrorCache& mirrors, ScanCache& scans, TokenSource tokens,
+                FetchFailed fetch_failed = {});
 
     void submit(Job job);
     int in_flight() const { return in_flight_; }
@@ -47,6 +52,7 @@ private:
     MirrorCache& mirrors_;
     ScanCache& scans_;
     TokenSource tokens_;
+    FetchFailed fetch_failed_;
     std::map<std::string, Repo> repos_;
     int in_flight_ = 0;
 };

@@ -17,6 +17,13 @@ public:
     // Entries of dir ("" = top); empty when dir does not exist or is not a directory.
     virtual Result<std::vector<TreeEntry>> entries(const std::string& dir) const = 0;
     virtual Result<std::string> blob(const std::string& id) const = 0;
+    // Entries of dir given its tree id too (from its parent's entries): what a walk of the
+    // whole revision uses, so that each tree is read once, not walked to from the top.
+    virtual Result<std::vector<TreeEntry>> subtree_entries(const std::string& dir,
+                                                           const std::string& tree_id) const {
+        (void)tree_id;
+        return entries(dir);
+    }
 };
 
 // A revision of a mirror. The mirror must outlive it and not be used by another thread meanwhile.
@@ -29,6 +36,10 @@ public:
         return mirror_.entries(revision_, dir);
     }
     Result<std::string> blob(const std::string& id) const override { return mirror_.read_blob(id); }
+    Result<std::vector<TreeEntry>> subtree_entries(const std::string&,
+                                                   const std::string& tree_id) const override {
+        return mirror_.tree_entries(tree_id);
+    }
 
 private:
     const GitMirror& mirror_;

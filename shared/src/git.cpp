@@ -14,7 +14,14 @@ namespace git_detail {
 
 void init_libgit2() {
     static std::once_flag once;
-    std::call_once(once, [] { git_libgit2_init(); });
+    std::call_once(once, [] {
+        git_libgit2_init();
+        // libgit2 caches no tree over 4 KiB by default; a directory of a few hundred entries is
+        // bigger, and the planner reads the same directories event after event (bounded by the
+        // cache's total, 256 MiB by default).
+        git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
+                         static_cast<std::size_t>(1) << 20);
+    });
 }
 
 Error libgit2_error(const std::string& what) {
@@ -245,6 +252,22 @@ Result<std::vector<TreeEntry>> GitMirror::entries(const std::string& rev,
     std::vector<TreeEntry> out;
     if (!tree.get()) return out;
     const std::size_t n = git_tree_entrycount(tree.get());
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const git_tree_entry* e = git_tree_entry_byindex(tree.get(), i);
+        out.push_back({git_tree_entry_name(e), oid_hex(git_tree_entry_id(e)), entry_kind(e)});
+    }
+    return out;
+}
+
+Result<std::vector<TreeEntry>> GitMirror::tree_entries(const std::string& tree_id) const {
+    git_oid oid;
+    if (!parse_oid(tree_id, oid)) return make_error("reading tree " + tree_id + ": not an id");
+    Tree tree;
+    if (git_tree_lookup(tree.out(), impl_->repo, &oid) != 0)
+        return libgit2_error("reading tree " + tree_id);
+    const std::size_t n = git_tree_entrycount(tree.get());
+    std::vector<TreeEntry> out;
     out.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
         const git_tree_entry* e = git_tree_entry_byindex(tree.get(), i);

@@ -64,6 +64,19 @@ TEST_F(PlannerMirrorTest, EntriesGiveNamesIdsAndKinds) {
     EXPECT_EQ(main_tf->id, upstream.git("rev-parse " + c + ":app/main.tf"));
     EXPECT_EQ(*mirror.read_blob(main_tf->id), "x");
     EXPECT_EQ(*mirror.read_blob((*entries)[0].id), "main.tf");  // a symlink's blob: its target
+    // The same directory read by its tree id, as a walk of the whole revision reads it.
+    auto top = mirror.entries(c, "");
+    ASSERT_TRUE(top.ok());
+    auto by_id = mirror.tree_entries(top->front().id);  // "app"
+    ASSERT_TRUE(by_id.ok()) << by_id.error().message;
+    ASSERT_EQ(by_id->size(), entries->size());
+    for (std::size_t i = 0; i < by_id->size(); ++i) {
+        EXPECT_EQ((*by_id)[i].name, (*entries)[i].name);
+        EXPECT_EQ((*by_id)[i].id, (*entries)[i].id);
+        EXPECT_EQ((*by_id)[i].kind, (*entries)[i].kind);
+    }
+    EXPECT_FALSE(mirror.tree_entries(main_tf->id).ok());  // a blob is no tree
+    EXPECT_FALSE(mirror.tree_entries(std::string(40, 'a')).ok());
     EXPECT_TRUE(mirror.entries(c, "nope")->empty());
     EXPECT_TRUE(mirror.entries(c, "app/main.tf")->empty());
     EXPECT_FALSE(mirror.read_blob(std::string(40, 'a')).ok());

@@ -150,6 +150,37 @@ roots:
     EXPECT_EQ(deleted[0].payload.revision, second);
 }
 
+TEST_F(PlannerServiceTest, AFileMovedFromOneRootToAnotherAffectsBoth) {
+    upstream.write("app/extra.tf", "locals { x = 1 }\n").commit();
+    std::string base = upstream.git("rev-parse HEAD");
+    std::string moved = upstream.move("app/extra.tf", "dns/extra.tf").commit();
+    planner().publish(push(base, moved));
+    auto deployed = names(planner().received<DeployRequested>(2));
+    std::set<std::string> got(deployed.begin(), deployed.end());
+    EXPECT_EQ(got, (std::set<std::string>{"app", "dns"}));
+}
+
+TEST_F(PlannerServiceTest, APullRequestBreakingTheConfigIsReportedOnThatPullRequest) {
+    upstream.git("checkout -q -b broken");
+    std::string head = upstream
+                           .write("strata.yaml",
+                                  "version: 1\nroots:\n  - {name: a, dir: app}\n"
+                                  "  - {name: a, dir: dns}\n")
+                           .commit();
+    upstream.git("checkout -q main");
+    PullRequestEvent pr{repo(), "opened", 8, "main", first, "broken", head, false, false, "bob"};
+    planner().publish(event(pr));
+    auto invalid = planner().received<ConfigInvalid>(1);
+    ASSERT_EQ(invalid.size(), 1u);
+    EXPECT_EQ(invalid[0].payload.pull_number, 8);
+    EXPECT_EQ(invalid[0].payload.revision, head);
+    EXPECT_EQ(invalid[0].payload.line, 4);
+    EXPECT_NE(invalid[0].payload.message.find("duplicate"), std::string::npos)
+        << invalid[0].payload.message;
+    EXPECT_TRUE(planner().settled("event.pull_request", "acked"));
+    EXPECT_EQ(planner().count("plan.requested"), 0u);
+}
+
 TEST_F(PlannerServiceTest, AnInvalidConfigIsReportedWithFileAndLineAndDeploysNothing) {
     std::string second = upstream
                              .write("strata.yaml",
@@ -291,6 +322,21 @@ TEST_F(PlannerServiceTest, EventsForOneRepositoryQueuedTogetherShareOneFetch) {
     for (int i = 1; i <= 5; ++i) planner().publish(push(commits[i - 1], commits[i]));
     EXPECT_EQ(planner().received<DeployRequested>(5).size(), 5u);
     // The first event's fetch brings all five commits; the rest need none.
+    EXPECT_EQ(planner().metric("strata_planner_fetches_total"), 1);
+}
+
+TEST_F(PlannerServiceTest, TheMirrorSurvivesARestartAndIsOnlyFetchedInto) {
+    std::string second = upstream.write("app/main.tf", "# changed\n").commit();
+    planner().publish(push(first, second));
+    ASSERT_EQ(planner().received<DeployRequested>(1).size(), 1u);
+    harness.reset();
+    // A file of our own in the mirror: gone if the restarted planner cloned afresh.
+    std::string marker = tmp.path() + "/mirrors/acme+infra.git/kept-across-restarts";
+    std::ofstream(marker) << "x";
+    std::string third = upstream.write("dns/main.tf", "# changed\n").commit();
+    planner().publish(push(second, third));
+    ASSERT_EQ(names(planner().received<DeployRequested>(1)), (Names{"dns"}));
+    EXPECT_TRUE(fs::exists(marker));
     EXPECT_EQ(planner().metric("strata_planner_fetches_total"), 1);
 }
 

@@ -84,6 +84,18 @@ TEST_F(PlannerInstallationTokens, ATokenWithinFiveMinutesOfItsExpiryIsReplaced) 
     EXPECT_EQ(issued(), 2u);
 }
 
+TEST_F(PlannerInstallationTokens, AForgottenTokenIsReplacedOnNextUse) {
+    know_app();
+    InstallationTokens tokens(app());
+    auto first = tokens.token(7);
+    ASSERT_TRUE(first) << first.error().message;
+    tokens.forget(7);  // a fetch with it failed
+    auto second = tokens.token(7);
+    ASSERT_TRUE(second) << second.error().message;
+    EXPECT_NE(*first, *second);
+    EXPECT_EQ(issued(), 2u);
+}
+
 TEST_F(PlannerInstallationTokens, ARefusedJwtIsAnErrorNamingTheInstallationNotTheKey) {
     know_app();
     auto stranger = jwt::generate_rsa_private_key_pem(2048);

@@ -61,6 +61,11 @@ public:
     // exist or is not a directory.
     Result<std::vector<TreeEntry>> entries(const std::string& rev, const std::string& dir) const;
 
+    // The entries of the tree object with this id (a directory's TreeEntry::id), in Git's
+    // order. Reading a whole revision this way parses each tree once, where entries(rev, dir)
+    // walks down from the root tree on every call (and libgit2 does not cache trees > 4 KiB).
+    Result<std::vector<TreeEntry>> tree_entries(const std::string& tree_id) const;
+
     // Content of the blob with this id.
     Result<std::string> read_blob(const std::string& id) const;
 

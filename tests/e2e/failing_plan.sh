@@ -13,40 +13,9 @@
 # is kept for a look.
 set -euo pipefail
 
-die() { echo "e2e: FAIL: $*" >&2; exit 1; }
-
-[[ $# -eq 1 ]] || { echo "usage: $0 BUILD_BIN_DIR" >&2; exit 2; }
-BIN="$(cd "$1" && pwd)"
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-DEV="$ROOT/tools/strata-dev"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+e2e_begin failing-plan "${1:-}"
 command -v jq >/dev/null || die "jq is needed to read the recorded requests"
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/strata-e2e-failing-plan.XXXXXX")
-chmod 755 "$WORK"  # run as root, RabbitMQ runs as user rabbitmq and must reach its dir in here
-STACK="$WORK/stack"
-REPO="$WORK/infra"
-START=$SECONDS
-
-cleanup() {
-    local rc=$?
-    "$DEV" down --dir "$STACK" >/dev/null 2>&1 || true
-    if ((rc != 0)); then
-        echo "---- check-run timeline" >&2
-        cat "$STACK/fake-api/check-runs.log" >&2 2>/dev/null || true
-        local log
-        for log in "$STACK"/logs/*.log; do
-            [[ -f $log ]] || continue
-            echo "---- tail of $log" >&2
-            tail -n 25 "$log" >&2
-        done
-        echo "e2e: kept $WORK for a look" >&2
-    else
-        rm -rf "$WORK"
-    fi
-}
-trap cleanup EXIT
-
-git_in() { git -C "$REPO" -c user.name=e2e -c user.email=e2e@example.com "$@"; }
 
 # ---- the repository: a root that plans and one whose plan fails ----------------------------------
 mkdir -p "$REPO"/{good,broken}

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <type_traits>
 
 #include "event_planners.hpp"
 #include "installation_tokens.hpp"
@@ -10,6 +11,7 @@
 #include "strata/log.hpp"
 #include "strata/publish_all.hpp"
 #include "strata/topology.hpp"
+#include "strata/triggers.hpp"
 
 namespace strata::planner {
 namespace {
@@ -86,9 +88,19 @@ private:
         reject("the planner does not handle messages of type " + type);
     }
 
+    // A manual trigger is held to the stricter rules of strata/triggers.hpp (the CLI's), so an
+    // AMQP client that skips the CLI gets the same clear refusal.
+    template <class T>
+    static Result<Message<T>> decode_checked(std::string_view body) {
+        if constexpr (std::is_same_v<T, TriggerDeploy>)
+            return decode_trigger<T>(body);
+        else
+            return decode<T>(body);
+    }
+
     template <class T, class Reject>
     void handle(const Delivery& d, std::shared_ptr<DeliveryControl> control, Reject& reject) {
-        auto message = decode<T>(d.body);
+        auto message = decode_checked<T>(d.body);
         if (!message) return reject(message.error().message);
         route(std::move(*message), std::move(control));
     }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -144,6 +145,13 @@ TEST_F(IngestTriggerConsumersTest, PlannerAndSchedulerDeadLetterTriggersTheyCann
                            hand_written_envelope("trigger.deploy", "t-no-user",
                                                  R"({"repository":"acme/infra","roots":["app"]})")),
               0);
+    // Decodes, but breaks the trigger rules (strata/triggers.hpp): a short revision.
+    ASSERT_EQ(amqp_publish(url, exchange, "trigger.deploy",
+                           hand_written_envelope(
+                               "trigger.deploy", "t-short-sha",
+                               R"({"repository":"acme/infra","roots":["app"],"revision":"abc123",)"
+                               R"("branch":"","user":"ops","reason":"","force":false})")),
+              0);
     ASSERT_EQ(amqp_publish(url, exchange, "trigger.unlock",
                            hand_written_envelope("trigger.unlock", "t-no-root",
                                                  R"({"repository":"acme/infra","user":"ops"})")),
@@ -153,7 +161,7 @@ TEST_F(IngestTriggerConsumersTest, PlannerAndSchedulerDeadLetterTriggersTheyCann
                                                  R"({"user":"ops","reason":"looks fine"})")),
               0);
     ASSERT_TRUE(run_until(
-        loop, [&] { return tapped->size() >= 4; }, 30s))
+        loop, [&] { return tapped->size() >= 5; }, 30s))
         << tapped->size() << " dead-lettered; logs in " << dir;
     tap.close(2s);
 
@@ -166,14 +174,18 @@ TEST_F(IngestTriggerConsumersTest, PlannerAndSchedulerDeadLetterTriggersTheyCann
         EXPECT_FALSE(d.headers.at("x-strata-reason").empty());
         reasons[key].push_back(d.headers.at("x-strata-reason"));
     }
-    EXPECT_EQ(reasons["trigger.deploy"].size(), 2u);
+    ASSERT_EQ(reasons["trigger.deploy"].size(), 3u);
+    EXPECT_TRUE(std::any_of(
+        reasons["trigger.deploy"].begin(), reasons["trigger.deploy"].end(),
+        [](const std::string& r) { return r.find("not a full 40-digit") != std::string::npos; }))
+        << "the short revision was not refused by the trigger rules";
     EXPECT_EQ(reasons["trigger.unlock"].size(), 1u);
     EXPECT_EQ(reasons["trigger.confirm"].size(), 1u);
     for (const auto& r : reasons["trigger.deploy"]) std::cout << "trigger.deploy: " << r << "\n";
     for (const auto& key : {"trigger.unlock", "trigger.confirm"})
         for (const auto& r : reasons[key]) std::cout << key << ": " << r << "\n";
     auto metrics = http_get(planner_port, "/metrics");
-    EXPECT_NE(metrics.find("strata_planner_invalid_triggers_total 2"), std::string::npos)
+    EXPECT_NE(metrics.find("strata_planner_invalid_triggers_total 3"), std::string::npos)
         << metrics;
 }
 

@@ -14,11 +14,14 @@
 #include <string>
 #include <vector>
 
-#include "github_auth.hpp"
 #include "strata/aws_sigv4.hpp"
+#include "strata/github_auth.hpp"
 #include "strata/http_client.hpp"
 
 namespace strata::notifier {
+
+using github::parse_rfc3339;
+using github::SystemClock;
 
 class AwsCredentialsProvider {
 public:

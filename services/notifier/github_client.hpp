@@ -8,10 +8,12 @@
 #include <memory>
 #include <string>
 
-#include "github_auth.hpp"
+#include "strata/github_auth.hpp"
 #include "strata/http_client.hpp"
 
 namespace strata::notifier {
+
+using github::GitHubAuth;
 
 class GitHubClient {
 public:

@@ -1,8 +1,5 @@
 #include "notifier_config.hpp"
 
-#include <fstream>
-#include <sstream>
-
 namespace strata::notifier {
 namespace {
 
@@ -21,30 +18,16 @@ std::string web_url_of(const std::string& api_url) {
     return api_url;
 }
 
-Result<std::string> read_text_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error("reading " + path + ": cannot open it");
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
-
 }  // namespace
 
 std::vector<OptionSpec> notifier_option_specs() {
-    return {
-        {"github_api_url", "https://api.github.com",
-         "GitHub REST API base URL (GitHub Enterprise Server: https://HOST/api/v3)"},
-        {"github_web_url", "", "GitHub web URL for links (default: derived from github_api_url)"},
-        {"github_token", "", "a token for the GitHub API (instead of a GitHub App)", true},
-        {"github_app_id", "",
-         "GitHub App id (or client id); with a private key, Strata authenticates as the App"},
-        {"github_app_private_key", "", "the GitHub App's private key (PEM text)", true},
-        {"github_app_private_key_file", "", "file holding the GitHub App's private key (PEM)"},
-        {"github_installation_id", "0",
-         "installation used when a message names none (0: look it up per repository)"},
-        {"github_token_refresh_margin", "5m",
-         "fetch a new installation token this long before the old one expires"},
+    // GitHub's options are shared with the scheduler (strata/github_auth.hpp); the web URL
+    // keeps its place after the API URL.
+    auto specs = github::auth_option_specs();
+    specs.insert(
+        specs.begin() + 1,
+        {"github_web_url", "", "GitHub web URL for links (default: derived from github_api_url)"});
+    std::vector<OptionSpec> rest = {
         {"github_pr_comments", "true", "keep a comment with the plans on each pull request"},
         {"slack_webhook_url", "", "Slack incoming webhook URL", true},
         {"slack_bot_token", "", "Slack bot token for chat.postMessage", true},
@@ -71,32 +54,19 @@ std::vector<OptionSpec> notifier_option_specs() {
         {"delivery_max_wait", "20m",
          "longest wait honoured when a service asks (Retry-After, rate limits)"},
     };
+    specs.insert(specs.end(), rest.begin(), rest.end());
+    return specs;
 }
 
 Result<NotifierConfig> notifier_config(const Config& config) {
     NotifierConfig c;
     c.redis_prefix = config.get("redis_prefix");
 
-    auto& gh = c.github;
-    gh.api_url = without_trailing_slash(config.get("github_api_url"));
-    gh.token = config.get("github_token");
-    gh.app_id = config.get("github_app_id");
-    gh.private_key_pem = config.get("github_app_private_key");
-    if (gh.private_key_pem.empty() && !config.get("github_app_private_key_file").empty()) {
-        auto pem = read_text_file(config.get("github_app_private_key_file"));
-        if (!pem) return pem.error().context("github_app_private_key_file");
-        gh.private_key_pem = std::move(*pem);
-    }
-    if (!gh.app_id.empty() && gh.private_key_pem.empty())
-        return make_error(
-            "github_app_id needs github_app_private_key or github_app_private_key_file");
-    auto installation = config.get_int("github_installation_id");
-    if (!installation) return installation.error();
-    gh.default_installation = *installation;
-    auto margin = config.get_duration("github_token_refresh_margin");
-    if (!margin) return margin.error();
-    gh.refresh_margin = *margin;
-    c.github_enabled = !gh.app_id.empty() || !gh.token.empty();
+    auto github = github::auth_config(config, "strata-notifier");
+    if (!github) return github.error();
+    c.github = std::move(*github);
+    const auto& gh = c.github;
+    c.github_enabled = gh.enabled();
     c.github_web_url = without_trailing_slash(config.get("github_web_url"));
     if (c.github_web_url.empty()) c.github_web_url = web_url_of(gh.api_url);
     auto comments = config.get_bool("github_pr_comments");

@@ -7,14 +7,16 @@
 #include <string>
 #include <vector>
 
-#include "github_auth.hpp"
 #include "retry_policy.hpp"
 #include "slack_message.hpp"
 #include "sns_audit.hpp"
 #include "strata/aws_sigv4.hpp"
 #include "strata/config.hpp"
+#include "strata/github_auth.hpp"
 
 namespace strata::notifier {
+
+using github::GitHubAuthConfig;
 
 struct NotifierConfig {
     std::string redis_prefix;

@@ -20,12 +20,14 @@
 
 #include "check_run.hpp"
 #include "delivery_queue.hpp"
-#include "github_auth.hpp"
 #include "notifier_store.hpp"
 #include "slack_message.hpp"
+#include "strata/github_auth.hpp"
 #include "strata/http_client.hpp"
 
 namespace strata::notifier {
+
+using github::SystemClock;
 
 struct SlackSettings {
     std::string webhook_url;

@@ -175,6 +175,8 @@ void DeploymentStore::review(const Cause& cause, const ReviewRequest& r, Transit
     json q = {{"action", r.action},        {"dep", r.deployment_id},        {"roots", roots},
               {"repo", repo_json(r.repo)}, {"repo_name", r.repo.full_name}, {"user", r.user},
               {"reason", r.reason}};
+    q["teams"] = json::object();
+    for (const auto& [team, verdict] : r.team_verdicts) q["teams"][team] = verdict;
     run("review", cause, q.dump(), "recording review", std::move(done));
 }
 

@@ -56,6 +56,9 @@ struct ReviewRequest {
     std::string user;
     std::string reason;
     std::vector<std::string> roots;  // more root names (a `strata confirm a b` comment)
+    // The user's membership of the teams among the reviewers (team_membership.hpp), asked of
+    // GitHub before the script runs; a team without a verdict here is "not checked".
+    std::map<std::string, std::string> team_verdicts;
 };
 
 struct TickSettings {

@@ -1,5 +1,10 @@
 #include "request_router.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+
 namespace strata::scheduler {
 namespace {
 
@@ -18,10 +23,71 @@ Result<ReviewRequest> review_from(const std::string& body, const char* action) {
                          p.reason};
 }
 
+bool same_login(const std::string& a, const std::string& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](unsigned char x, unsigned char y) {
+        return std::tolower(x) == std::tolower(y);
+    });
+}
+
 }  // namespace
 
-RequestRouter::RequestRouter(DeploymentStore& store, const SchedulerSettings& settings)
-    : store_(store), settings_(settings) {}
+RequestRouter::RequestRouter(DeploymentStore& store, const SchedulerSettings& settings,
+                             TeamMembership* teams)
+    : store_(store), settings_(settings), teams_(teams) {}
+
+void RequestRouter::review(const Cause& cause, ReviewRequest r, TransitionCallback done) {
+    if (!teams_) return store_.review(cause, r, std::move(done));
+    if (r.deployment_id.empty()) {
+        std::vector<std::string> reviewers;
+        std::vector<std::string> names = r.roots;
+        if (!r.root.empty()) names.push_back(r.root);
+        for (const auto& root : names) {
+            auto listed = settings_.policies.for_root(r.repo.full_name, root).reviewers;
+            reviewers.insert(reviewers.end(), listed.begin(), listed.end());
+        }
+        return review_with_teams(cause, std::move(r), reviewers, std::move(done));
+    }
+    // The reviewers as the deployment recorded them when it was enqueued. Unreadable (no such
+    // deployment, Redis down): no verdicts; the script refuses, or the review fails and retries.
+    auto id = r.deployment_id;
+    store_.describe(id, [this, cause, r = std::move(r),
+                         done = std::move(done)](Result<DeploymentRecord> d) mutable {
+        std::vector<std::string> reviewers;
+        if (d) {
+            auto allowed = nlohmann::json::parse(d->fields["allowed"], nullptr, false);
+            if (allowed.is_array())
+                for (const auto& who : allowed)
+                    if (who.is_string()) reviewers.push_back(who.get<std::string>());
+            auto repo = nlohmann::json::parse(d->fields["repo"], nullptr, false);
+            if (repo.is_object() && r.repo.full_name.empty())
+                r.repo.full_name = repo.value("full_name", "");
+            if (repo.is_object() && r.repo.installation_id == 0)
+                r.repo.installation_id = repo.value("installation_id", 0LL);
+        }
+        review_with_teams(cause, std::move(r), reviewers, std::move(done));
+    });
+}
+
+void RequestRouter::review_with_teams(const Cause& cause, ReviewRequest r,
+                                      const std::vector<std::string>& reviewers,
+                                      TransitionCallback done) {
+    bool listed = std::any_of(reviewers.begin(), reviewers.end(),
+                              [&](const std::string& who) { return same_login(who, r.user); });
+    std::vector<std::string> teams;
+    for (const auto& who : reviewers)
+        if (who.find('/') != std::string::npos) teams.push_back(who);
+    // A user listed by login needs no GitHub call, unless another root of the same comment
+    // lists only teams: then every team is checked.
+    if (teams.empty() || (listed && r.roots.empty()))
+        return store_.review(cause, r, std::move(done));
+    auto repo = r.repo;
+    auto user = r.user;  // copied: r moves into the callback
+    teams_->check(repo, teams, user,
+                  [this, cause, r = std::move(r), done = std::move(done)](TeamVerdicts v) mutable {
+                      r.team_verdicts = std::move(v);
+                      store_.review(cause, r, std::move(done));
+                  });
+}
 
 std::string RequestRouter::deployment_id_for(const std::string& message_id) {
     return derived_uuid("deployment|" + message_id);
@@ -82,7 +148,7 @@ void RequestRouter::handle(const std::string& key, const std::string& body,
         if (!r) return reject(r.error().message);
         if (r->deployment_id.empty() && (r->repo.full_name.empty() || r->root.empty()))
             return reject("names neither a deployment nor a repository and root");
-        return store_.review(cause, *r, finish);
+        return review(cause, std::move(*r), finish);
     }
     if (key == CheckRunEvent::kType) {
         auto m = decode<CheckRunEvent>(body);
@@ -94,8 +160,8 @@ void RequestRouter::handle(const std::string& key, const std::string& body,
             return store_.unlock(cause, UnlockRequest{e.repo, e.external_id, {}, false, e.user},
                                  finish);
         if (e.identifier == "confirm" || e.identifier == "reject")
-            return store_.review(
-                cause, ReviewRequest{e.identifier, e.repo, e.external_id, "", e.user, ""}, finish);
+            return review(cause, ReviewRequest{e.identifier, e.repo, e.external_id, "", e.user, ""},
+                          finish);
         return ignore();
     }
     if (key == CommentCommandEvent::kType) {
@@ -103,8 +169,8 @@ void RequestRouter::handle(const std::string& key, const std::string& body,
         if (!m) return reject(m.error().message);
         const auto& e = m->payload;
         if (e.command == "confirm" || e.command == "reject")
-            return store_.review(
-                cause, ReviewRequest{e.command, e.repo, "", "", e.user, "", e.args}, finish);
+            return review(cause, ReviewRequest{e.command, e.repo, "", "", e.user, "", e.args},
+                          finish);
         if (e.command != "unlock") return ignore();  // plan and apply are the planner's
         UnlockRequest u{e.repo, "", e.args, e.args.empty(), e.user};
         return store_.unlock(cause, u, finish);

@@ -11,6 +11,7 @@
 #include "deployment_store.hpp"
 #include "scheduler_config.hpp"
 #include "strata/amqp.hpp"
+#include "team_membership.hpp"
 
 namespace strata::scheduler {
 
@@ -26,9 +27,15 @@ struct Handled {
     std::string correlation_id;
 };
 
+// Reviews (Confirm/Reject) by a user not listed by login where the reviewers name teams: the
+// user's membership of those teams is asked of GitHub first (TeamMembership; the deployment's
+// reviewers as stored, read with describe, or the roots' policies), and the verdicts go into the
+// review script, which alone decides. Without `teams` (nullptr) no team is ever checked, so a
+// team never admits anyone.
 class RequestRouter {
 public:
-    RequestRouter(DeploymentStore& store, const SchedulerSettings& settings);
+    RequestRouter(DeploymentStore& store, const SchedulerSettings& settings,
+                  TeamMembership* teams = nullptr);
 
     // routing_key: the message type; body: the encoded message. done is called once.
     void handle(const std::string& routing_key, const std::string& body,
@@ -39,8 +46,13 @@ public:
     static std::string plan_id_for(const std::string& message_id);
 
 private:
+    void review(const Cause& cause, ReviewRequest r, TransitionCallback done);
+    void review_with_teams(const Cause& cause, ReviewRequest r,
+                           const std::vector<std::string>& reviewers, TransitionCallback done);
+
     DeploymentStore& store_;
     const SchedulerSettings& settings_;
+    TeamMembership* teams_;
 };
 
 }  // namespace strata::scheduler

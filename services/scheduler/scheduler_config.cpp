@@ -67,10 +67,11 @@ Result<PolicyTable::Rule> PolicyTable::parse_rule(std::string_view line) {
         } else if (key == "reviewers") {
             std::vector<std::string> users;
             for (auto user : split(value, ",")) {
-                if (user.find('/') != std::string_view::npos)
-                    return bad("'" + std::string(user) +
-                               "': teams are not supported yet (the scheduler does not call "
-                               "GitHub); list users");
+                auto slash = user.find('/');
+                if (slash != std::string_view::npos &&
+                    (slash == 0 || slash + 1 == user.size() ||
+                     user.find('/', slash + 1) != std::string_view::npos))
+                    return bad("'" + std::string(user) + "' is neither a user nor org/team");
                 users.emplace_back(user);
             }
             rule.reviewers = std::move(users);
@@ -115,8 +116,16 @@ RootPolicy PolicyTable::for_root(std::string_view repo, std::string_view root) c
     return p;
 }
 
+bool PolicyTable::names_teams() const {
+    for (const auto& r : rules_)
+        if (r.reviewers)
+            for (const auto& who : *r.reviewers)
+                if (who.find('/') != std::string::npos) return true;
+    return false;
+}
+
 std::vector<OptionSpec> scheduler_option_specs() {
-    return {
+    std::vector<OptionSpec> specs = {
         {"log_url_base", "", "URL prefix of the live log page; the deployment id is appended"},
         {"lease_timeout", "60s", "an executor lease not renewed for this long is lost"},
         {"sweep_interval", "5s",
@@ -128,7 +137,13 @@ std::vector<OptionSpec> scheduler_option_specs() {
         {"root_policies", "",
          "per-root review and queue rules: '<repo glob>||<root glob> key=value ...' per line "
          "or ';' (keys: approvers, reviewers, review_timeout, queue_expiry, coalesce)"},
+        {"team_membership_cache", "60s",
+         "how long a GitHub team membership answer (reviewers that are org/team) is reused"},
     };
+    // GitHub: only to check the team membership of reviewers.
+    auto github = github::auth_option_specs();
+    specs.insert(specs.end(), github.begin(), github.end());
+    return specs;
 }
 
 Result<SchedulerSettings> settings_from(const Config& config) {
@@ -158,6 +173,16 @@ Result<SchedulerSettings> settings_from(const Config& config) {
     auto table = PolicyTable::parse(config.get("root_policies"), defaults);
     if (!table) return table.error();
     s.policies = std::move(*table);
+    auto github = github::auth_config(config, "strata-scheduler");
+    if (!github) return github.error();
+    s.github = std::move(*github);
+    auto ttl = config.get_duration("team_membership_cache");
+    if (!ttl) return ttl.error().context("team_membership_cache");
+    s.team_membership_cache = *ttl;
+    if (s.policies.names_teams() && !s.github.enabled())
+        return make_error(
+            "root_policies: reviewers name teams (org/team), whose membership is checked with "
+            "GitHub's API: set github_token, or github_app_id and github_app_private_key");
     return s;
 }
 

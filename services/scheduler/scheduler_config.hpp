@@ -7,8 +7,9 @@
 //     acme/infra||prod-*  approvers=2 reviewers=alice,bob review_timeout=3d
 //     acme/*||**          coalesce=true queue_expiry=2d
 // Globs as in strata/glob.hpp ('*' within a path segment, '**' across). Keys: approvers (distinct
-// Confirms needed, default 1), reviewers (GitHub users who may Confirm or Reject; default
-// anyone), review_timeout (then review_timed_out; default option review_timeout),
+// Confirms needed, default 1), reviewers (GitHub users, or teams written org/team-slug, who may
+// Confirm or Reject; default anyone; team membership is asked of GitHub, see
+// team_membership.hpp), review_timeout (then review_timed_out; default option review_timeout),
 // queue_expiry (a queued deployment is skipped after it; 0 = never; default option
 // queue_expiry), coalesce (true: a new merge deploy supersedes the merge deploys still
 // waiting). For each key the first matching rule that sets it wins.
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "strata/config.hpp"
+#include "strata/github_auth.hpp"
 #include "strata/result.hpp"
 
 namespace strata::scheduler {
@@ -38,6 +40,8 @@ public:
     PolicyTable() = default;
     static Result<PolicyTable> parse(std::string_view text, RootPolicy defaults);
     RootPolicy for_root(std::string_view repo, std::string_view root) const;
+    // Whether some rule's reviewers name a team (org/team).
+    bool names_teams() const;
 
 private:
     struct Rule {
@@ -61,6 +65,9 @@ struct SchedulerSettings {
     std::chrono::milliseconds outbox_grace{10'000};
     int max_plan_attempts = 3;
     PolicyTable policies;
+    // GitHub, to check reviewers' team membership (required when a reviewers list names a team).
+    github::GitHubAuthConfig github;
+    std::chrono::milliseconds team_membership_cache{60'000};
 };
 
 std::vector<OptionSpec> scheduler_option_specs();

@@ -17,7 +17,12 @@ public:
     Result<void> setup(DaemonContext& ctx) override {
         ctx_ = &ctx;
         store_.emplace(*ctx.redis, settings_.redis_prefix);
-        router_.emplace(*store_, settings_);
+        if (settings_.github.enabled()) {
+            auth_ = std::make_unique<github::GitHubAuth>(ctx.loop, settings_.github);
+            teams_ =
+                std::make_unique<TeamMembership>(ctx.loop, *auth_, settings_.team_membership_cache);
+        }
+        router_.emplace(*store_, settings_, teams_.get());
         sweep_timer_ = std::make_unique<Timer>(ctx.loop);
         ctx.amqp.declare(topology::scheduler(),
                          [this](const Delivery& d, std::shared_ptr<DeliveryControl> c) {
@@ -157,6 +162,8 @@ private:
     SchedulerSettings settings_;
     DaemonContext* ctx_ = nullptr;
     std::optional<DeploymentStore> store_;
+    std::unique_ptr<github::GitHubAuth> auth_;  // when GitHub is configured (team reviewers)
+    std::unique_ptr<TeamMembership> teams_;
     std::optional<RequestRouter> router_;
     std::unique_ptr<Timer> sweep_timer_;
     bool sweeping_ = false;

@@ -5,10 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "github_auth.hpp"
+#include "strata/github_auth.hpp"
 #include "strata/jwt.hpp"
 
-namespace strata::notifier {
+namespace strata::github {
 namespace {
 
 using std::chrono::system_clock;
@@ -111,4 +111,4 @@ TEST(Rfc3339, ReadsGitHubsTimestampsWithFractionsAndOffsets) {
 }
 
 }  // namespace
-}  // namespace strata::notifier
+}  // namespace strata::github

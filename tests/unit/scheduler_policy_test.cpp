@@ -82,7 +82,7 @@ TEST(SchedulerPolicy, BadRulesAreErrorsThatSayWhatIsWrong) {
              {"acme/infra||* coalesce=maybe", "coalesce: 'maybe' is not true or false"},
              {"acme/infra||* colour=blue", "unknown key 'colour'"},
              {"acme/infra||[a approvers=2", "acme/infra||[a"},
-             {"acme/infra||* reviewers=acme/sre", "teams are not supported yet"},
+             {"acme/infra||* reviewers=acme/sre/x", "'acme/sre/x' is neither a user nor org/team"},
          }) {
         auto table = PolicyTable::parse(c.rule, defaults());
         ASSERT_FALSE(table.ok()) << c.rule;

@@ -102,12 +102,15 @@ HttpResponse FakeApis::control(const HttpRequest& req) {
     }
     if (path == "/_control/github") {
         // {"app_id", "public_key", "token_ttl_seconds", "tokens": [plain tokens accepted],
-        //  "rate_limit": {"limit", "remaining", "reset_in"}}
+        //  "rate_limit": {"limit", "remaining", "reset_in"},
+        //  "teams": {"org/team": [active logins] or {login: "active"|"pending"}}}
         if (body.contains("app_id")) app_id_ = body["app_id"].get<std::string>();
         if (body.contains("public_key")) app_key_pem_ = body["public_key"].get<std::string>();
         token_ttl_seconds_ = body.value("token_ttl_seconds", token_ttl_seconds_);
         for (const auto& t : body.value("tokens", json::array()))
             plain_tokens_.insert(t.get<std::string>());
+        if (body.contains("teams") && body["teams"].is_object())
+            for (const auto& [team, members] : body["teams"].items()) set_team(team, members);
         if (body.contains("rate_limit")) {
             const auto& r = body["rate_limit"];
             rate_.limit = r.value("limit", 5000LL);
@@ -157,7 +160,8 @@ json FakeApis::state() const {
             {"tokens", issued},
             {"requests", requests_},
             {"github_rejections", github_rejections_},
-            {"rate_limited", rate_limited_}};
+            {"rate_limited", rate_limited_},
+            {"team_membership_requests", team_membership_requests_}};
 }
 
 }  // namespace strata::fake

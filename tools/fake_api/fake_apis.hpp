@@ -42,6 +42,9 @@ public:
         app_id_ = app_id;
         app_key_pem_ = public_key_pem;
     }
+    // Team members (fake_github_teams.cpp): members is [login...] (active) or {login: state}.
+    void set_team(const std::string& team, const json& members);
+    Result<void> set_teams_from_flag(const std::string& text);  // "org/team=a,b;org/t2=c"
 
 private:
     // fake_apis.cpp
@@ -59,6 +62,7 @@ private:
     HttpResponse issue_comments(const HttpRequest& req, const std::string& repo,
                                 const std::string& rest);
     void add_rate_limit_headers(HttpResponse& resp);
+    bool team_membership(const HttpRequest& req, HttpResponse& resp);
     void timeline(const json& run);
     // fake_slack.cpp
     HttpResponse slack(const HttpRequest& req);
@@ -92,6 +96,8 @@ private:
     std::map<long long, json> check_runs_;     // id -> the run as GitHub keeps it
     std::map<long long, json> check_history_;  // id -> [{status, conclusion, title}] per write
     std::map<long long, json> comments_;       // id -> {id, issue, body}
+    std::map<std::string, std::map<std::string, std::string>> teams_;  // org/team -> login -> state
+    long long team_membership_requests_ = 0;
 
     // Slack
     json slack_messages_ = json::array();

@@ -259,6 +259,7 @@ HttpResponse FakeApis::github_routes(const HttpRequest& req, const std::string& 
                       {"repository_selection", "all"}}
                      .dump());
     }
+    if (HttpResponse teams; team_membership(req, teams)) return teams;
     std::string repo, rest;
     if (!split_repo_path(req.path, repo, rest)) return github_error(404, "Not Found");
     if (rest == "installation" && req.method == "GET")

@@ -10,6 +10,7 @@
 //
 // usage: strata-fake-api --port PORT --record FILE [--timeline FILE]
 //                        [--github-token TOKEN] [--github-app-id ID --github-app-key PEM_FILE]
+//                        [--github-teams 'org/team=login,login;org/team2=login']
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -23,7 +24,7 @@
 
 int main(int argc, char** argv) {
     int port = 0;
-    std::string record, timeline, github_token, app_id, app_key_file;
+    std::string record, timeline, github_token, app_id, app_key_file, teams;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string flag = argv[i];
         std::string value = argv[i + 1];
@@ -39,10 +40,13 @@ int main(int argc, char** argv) {
             app_id = value;
         else if (flag == "--github-app-key")
             app_key_file = value;
+        else if (flag == "--github-teams")
+            teams = value;
     }
     if (record.empty()) {
         std::cerr << "usage: strata-fake-api --port PORT --record FILE [--timeline FILE] "
-                     "[--github-token TOKEN] [--github-app-id ID --github-app-key PEM_FILE]\n";
+                     "[--github-token TOKEN] [--github-app-id ID --github-app-key PEM_FILE] "
+                     "[--github-teams 'org/team=login,...;...']\n";
         return 2;
     }
     strata::log::init("fake-api", "info");
@@ -52,6 +56,10 @@ int main(int argc, char** argv) {
     strata::HttpServer server(loop, options);
     strata::fake::FakeApis apis(record, timeline);
     if (!github_token.empty()) apis.accept_github_token(github_token);
+    if (auto ok = apis.set_teams_from_flag(teams); !ok) {
+        std::cerr << "strata-fake-api: " << ok.error().message << '\n';
+        return 2;
+    }
     if (!app_id.empty()) {
         std::ifstream in(app_key_file);
         std::ostringstream pem;

@@ -1,5 +1,6 @@
 -- Confirm or Reject of a plan awaiting review. ARGV[5]: JSON {action, dep | roots, repo,
--- repo_name, user, reason}: dep from a check-run button or the CLI, or roots (root keys: the
+-- repo_name, user, reason, teams}: teams maps each team (org/slug, lower case) of the reviewers
+-- to "member", "not_member" or "error: <why>" (asked of GitHub before this script); dep from a check-run button or the CLI, or roots (root keys: the
 -- deployment of each root awaiting review; the CLI by root, a `strata confirm <root>...` comment).
 -- Refused, with the reason, when nothing awaits review there or the user may not review it.
 -- Enough distinct approvers (per root) confirm; one Reject rejects. Status: ok when at least one
@@ -17,9 +18,26 @@ local function refusal(id, h)
   end
   local allowed = cjson.decode(h.allowed or '[]')
   if type(allowed) == 'table' and #allowed > 0 then
-    local ok = false
+    local ok, unchecked, why = false, nil, nil
+    local teams = type(q.teams) == 'table' and q.teams or {}
     for _, who in ipairs(allowed) do
-      if string.lower(who) == string.lower(q.user) then ok = true end
+      local w = string.lower(who)
+      if w == string.lower(q.user) then
+        ok = true
+      elseif string.find(w, '/', 1, true) then
+        local verdict = teams[w]
+        if verdict == 'member' then
+          ok = true
+        elseif verdict ~= 'not_member' and unchecked == nil then
+          unchecked = who
+          why = type(verdict) == 'string' and string.gsub(verdict, '^error: ', '') or 'not checked'
+        end
+      end
+    end
+    -- Never accepted on doubt: a team GitHub did not answer for refuses, and says to retry.
+    if not ok and unchecked then
+      return 'could not check whether ' .. q.user .. ' is a member of ' .. unchecked ..
+             ' (' .. why .. '); try again'
     end
     if not ok then return q.user .. ' may not review deployments of ' .. h.root_name end
   end

@@ -5,8 +5,10 @@
 // they expire, and dropped when GitHub answers 401 with one. A repository whose installation is
 // not known (0) is looked up once with GET /repos/{owner}/{repo}/installation.
 //
-// Loop thread only; callbacks run on the loop. Token exchanges use their own HTTP client, so
-// they never queue behind a channel's requests. Tokens never reach a log.
+// Shared by the daemons that call GitHub (the notifier: check runs and comments; the scheduler:
+// team membership of reviewers). Loop thread only; callbacks run on the loop. Token exchanges
+// use their own HTTP client, so they never queue behind a caller's requests. Tokens never reach
+// a log.
 #pragma once
 
 #include <chrono>
@@ -17,11 +19,12 @@
 #include <string>
 #include <vector>
 
+#include "strata/config.hpp"
 #include "strata/http_client.hpp"
 #include "strata/loop.hpp"
 #include "strata/result.hpp"
 
-namespace strata::notifier {
+namespace strata::github {
 
 using SystemClock = std::function<std::chrono::system_clock::time_point()>;
 
@@ -32,7 +35,18 @@ struct GitHubAuthConfig {
     std::string private_key_pem;
     long long default_installation = 0;  // when a message names none
     std::chrono::milliseconds refresh_margin{300'000};
+    std::string user_agent = "strata";
+
+    bool enabled() const { return !app_id.empty() || !token.empty(); }
 };
+
+// The options every daemon that calls GitHub reads, with the same names (github_api_url,
+// github_token, github_app_id, github_app_private_key[_file], github_installation_id,
+// github_token_refresh_margin; STRATA_GITHUB_* in the environment). Secrets are marked secret:
+// masked in --check-config and redacted from logs.
+std::vector<OptionSpec> auth_option_specs();
+// Reads them (the private key file too). Refuses an App id without a private key.
+Result<GitHubAuthConfig> auth_config(const Config& config, std::string user_agent);
 
 // The installation tokens in hand. Plain logic with the time passed in.
 class InstallationTokens {
@@ -100,4 +114,4 @@ private:
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-}  // namespace strata::notifier
+}  // namespace strata::github

@@ -1,13 +1,15 @@
-#include "github_auth.hpp"
+#include "strata/github_auth.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <ctime>
+#include <fstream>
+#include <sstream>
 
 #include "strata/jwt.hpp"
 #include "strata/log.hpp"
 
-namespace strata::notifier {
+namespace strata::github {
 namespace {
 
 using nlohmann::json;
@@ -20,7 +22,60 @@ std::string said(const HttpClientResponse& r) {
     return "";
 }
 
+std::string without_trailing_slash(std::string url) {
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+}
+
+Result<std::string> read_text_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error("reading " + path + ": cannot open it");
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
 }  // namespace
+
+std::vector<OptionSpec> auth_option_specs() {
+    return {
+        {"github_api_url", "https://api.github.com",
+         "GitHub REST API base URL (GitHub Enterprise Server: https://HOST/api/v3)"},
+        {"github_token", "", "a token for the GitHub API (instead of a GitHub App)", true},
+        {"github_app_id", "",
+         "GitHub App id (or client id); with a private key, Strata authenticates as the App"},
+        {"github_app_private_key", "", "the GitHub App's private key (PEM text)", true},
+        {"github_app_private_key_file", "", "file holding the GitHub App's private key (PEM)"},
+        {"github_installation_id", "0",
+         "installation used when a message names none (0: look it up per repository)"},
+        {"github_token_refresh_margin", "5m",
+         "fetch a new installation token this long before the old one expires"},
+    };
+}
+
+Result<GitHubAuthConfig> auth_config(const Config& config, std::string user_agent) {
+    GitHubAuthConfig gh;
+    gh.user_agent = std::move(user_agent);
+    gh.api_url = without_trailing_slash(config.get("github_api_url"));
+    gh.token = config.get("github_token");
+    gh.app_id = config.get("github_app_id");
+    gh.private_key_pem = config.get("github_app_private_key");
+    if (gh.private_key_pem.empty() && !config.get("github_app_private_key_file").empty()) {
+        auto pem = read_text_file(config.get("github_app_private_key_file"));
+        if (!pem) return pem.error().context("github_app_private_key_file");
+        gh.private_key_pem = std::move(*pem);
+    }
+    if (!gh.app_id.empty() && gh.private_key_pem.empty())
+        return make_error(
+            "github_app_id needs github_app_private_key or github_app_private_key_file");
+    auto installation = config.get_int("github_installation_id");
+    if (!installation) return installation.error();
+    gh.default_installation = *installation;
+    auto margin = config.get_duration("github_token_refresh_margin");
+    if (!margin) return margin.error();
+    gh.refresh_margin = *margin;
+    return gh;
+}
 
 std::optional<std::string> InstallationTokens::valid(long long installation,
                                                      system_clock::time_point now,
@@ -87,7 +142,7 @@ HttpClientRequest GitHubAuth::app_request(const std::string& method, const std::
     req.headers = {{"Accept", "application/vnd.github+json"},
                    {"Authorization", "Bearer " + jwt},
                    {"X-GitHub-Api-Version", "2022-11-28"},
-                   {"User-Agent", "strata-notifier"}};
+                   {"User-Agent", config_.user_agent}};
     return req;
 }
 
@@ -176,4 +231,4 @@ void GitHubAuth::finish(long long installation, Result<std::string> token) {
     for (auto& done : waiters) done(token);
 }
 
-}  // namespace strata::notifier
+}  // namespace strata::github

@@ -5,10 +5,8 @@
 // Children run in their own process group with stdout and stderr in files of a temporary
 // directory; a ChildProcess that is still running when it goes out of scope (a failed ASSERT)
 // has its group killed, so no daemon outlives its test.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -16,11 +14,9 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -29,31 +25,22 @@
 
 #include "strata/daemon.hpp"
 #include "strata/http_client.hpp"
+#include "support/child_process.hpp"
 #include "support/test_servers.hpp"
-
-extern char** environ;
 
 namespace strata {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using testing::child_environment;
+using testing::ChildProcess;
+using testing::daemon_binary;
 using testing::free_port;
 using testing::unique_name;
 
 const std::vector<std::string> kDaemons = {"ingest", "planner", "scheduler", "executor",
                                            "notifier"};
-
-std::string daemon_binary(const std::string& name) {
-    return std::string(STRATA_BINARY_DIR) + "/bin/strata-" + name;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
 
 // Polls pred every `interval` until it holds or the deadline passes; returns pred().
 bool poll_until(const std::function<bool()>& pred, std::chrono::milliseconds deadline,
@@ -88,96 +75,6 @@ public:
 
 private:
     std::string path_;
-};
-
-// NAME=value list: this process' environment without any STRATA_* variable (so a developer's
-// settings cannot leak into a daemon under test), then `extra`.
-std::vector<std::string> child_environment(const std::map<std::string, std::string>& extra) {
-    std::vector<std::string> env;
-    for (char** e = environ; e && *e; ++e) {
-        std::string entry = *e;
-        if (entry.rfind("STRATA_", 0) == 0) continue;
-        env.push_back(std::move(entry));
-    }
-    for (const auto& [name, value] : extra) env.push_back(name + "=" + value);
-    return env;
-}
-
-// A child process in its own process group, stdin from /dev/null, stdout and stderr appended to
-// files. Destroying it while it runs kills the whole group (SIGKILL) and reaps it.
-class ChildProcess {
-public:
-    ChildProcess(std::vector<std::string> argv, std::vector<std::string> env, std::string out_path,
-                 std::string err_path)
-        : out_path_(std::move(out_path)), err_path_(std::move(err_path)) {
-        // Everything the child needs is built before fork: after it, only async-signal-safe calls.
-        std::vector<char*> args, envp;
-        for (auto& a : argv) args.push_back(a.data());
-        args.push_back(nullptr);
-        for (auto& e : env) envp.push_back(e.data());
-        envp.push_back(nullptr);
-        const char* out = out_path_.c_str();
-        const char* err = err_path_.c_str();
-        long max_fd = sysconf(_SC_OPEN_MAX);
-        pid_ = fork();
-        if (pid_ < 0) throw std::system_error(errno, std::generic_category(), "fork");
-        if (pid_ == 0) {
-            setpgid(0, 0);
-            int in_fd = open("/dev/null", O_RDONLY);
-            int out_fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0644);
-            int err_fd = open(err, O_WRONLY | O_CREAT | O_APPEND, 0644);
-            if (in_fd < 0 || out_fd < 0 || err_fd < 0) _exit(126);
-            dup2(in_fd, 0);
-            dup2(out_fd, 1);
-            dup2(err_fd, 2);
-            for (long fd = 3; fd < (max_fd > 0 ? max_fd : 1024); ++fd) close(static_cast<int>(fd));
-            execve(args[0], args.data(), envp.data());
-            _exit(127);
-        }
-        setpgid(pid_, pid_);  // also here, so that the group exists before kill(-pid) below
-    }
-
-    ~ChildProcess() {
-        if (exit_code_ || pid_ <= 0) return;
-        kill(-pid_, SIGKILL);
-        kill(pid_, SIGKILL);
-        int status = 0;
-        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-        }
-    }
-    ChildProcess(const ChildProcess&) = delete;
-    ChildProcess& operator=(const ChildProcess&) = delete;
-
-    pid_t pid() const { return pid_; }
-    std::string out() const { return read_file(out_path_); }
-    std::string err() const { return read_file(err_path_); }
-
-    void signal(int sig) const { kill(pid_, sig); }
-
-    bool running() {
-        reap(false);
-        return !exit_code_;
-    }
-
-    // Waits up to `deadline` for the process to exit: its exit status (128 + N when killed by
-    // signal N), or nullopt when it still runs.
-    std::optional<int> wait_exit(std::chrono::milliseconds deadline) {
-        poll_until([&] { return !running(); }, deadline, 10ms);
-        return exit_code_;
-    }
-
-private:
-    void reap(bool block) {
-        if (exit_code_) return;
-        int status = 0;
-        pid_t r = waitpid(pid_, &status, block ? 0 : WNOHANG);
-        if (r == pid_)
-            exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-
-    std::string out_path_, err_path_;
-    pid_t pid_ = -1;
-    std::optional<int> exit_code_;
 };
 
 struct RunResult {

@@ -4,11 +4,7 @@
 // the consumer's DLQ with the reason (x-strata-reason, seen through a tap on the dead-letter
 // exchange) and the original routing key: never acked silently, never requeued. The planner
 // also counts them on its /metrics.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -19,55 +15,13 @@
 
 #include "ingest_harness.hpp"
 #include "strata/loop.hpp"
+#include "support/child_process.hpp"
 #include "support/test_servers.hpp"
-
-extern char** environ;
 
 namespace strata::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A daemon binary as a child process in its own process group, with the test's STRATA_*
-// settings only; stderr to log. Killed (SIGTERM, then SIGKILL) when destroyed.
-class DaemonProcess {
-public:
-    DaemonProcess(const std::string& name, const std::map<std::string, std::string>& settings,
-                  const std::string& log) {
-        std::vector<std::string> vars;
-        for (char** e = environ; e && *e; ++e)
-            if (std::string(*e).rfind("STRATA_", 0) != 0) vars.emplace_back(*e);
-        for (const auto& [k, v] : settings) vars.push_back(k + "=" + v);
-        std::vector<char*> envp;
-        for (auto& v : vars) envp.push_back(v.data());
-        envp.push_back(nullptr);
-        std::string bin = std::string(STRATA_BINARY_DIR) + "/bin/" + name;
-        pid_ = fork();
-        if (pid_ == 0) {
-            setpgid(0, 0);
-            int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (fd >= 0) dup2(fd, 2);
-            char* argv[] = {bin.data(), nullptr};
-            execve(bin.c_str(), argv, envp.data());
-            _exit(127);
-        }
-        setpgid(pid_, pid_);
-    }
-    ~DaemonProcess() {
-        if (pid_ <= 0) return;
-        ::kill(-pid_, SIGTERM);
-        for (int i = 0; i < 100 && waitpid(pid_, nullptr, WNOHANG) == 0; ++i) usleep(50'000);
-        if (waitpid(pid_, nullptr, WNOHANG) == 0) {
-            ::kill(-pid_, SIGKILL);
-            waitpid(pid_, nullptr, 0);
-        }
-    }
-    DaemonProcess(const DaemonProcess&) = delete;
-    DaemonProcess& operator=(const DaemonProcess&) = delete;
-
-private:
-    pid_t pid_ = -1;
-};
 
 std::string http_get(int port, const std::string& path) {
     return shell("curl -fsS --max-time 2 http://127.0.0.1:" + std::to_string(port) + path +
@@ -120,8 +74,8 @@ TEST_F(IngestTriggerConsumersTest, PlannerAndSchedulerDeadLetterTriggersTheyCann
     auto scheduler_settings = common(scheduler_port);
     scheduler_settings["STRATA_REDIS_URL"] = shared_redis_url();
     scheduler_settings["STRATA_REDIS_PREFIX"] = unique_name("ingest-consumers");
-    DaemonProcess planner("strata-planner", planner_settings, dir + "/planner.log");
-    DaemonProcess scheduler("strata-scheduler", scheduler_settings, dir + "/scheduler.log");
+    auto planner = ChildProcess::daemon("planner", planner_settings, dir + "/planner");
+    auto scheduler = ChildProcess::daemon("scheduler", scheduler_settings, dir + "/scheduler");
 
     Loop loop;
     auto tapped = std::make_shared<std::vector<Delivery>>();

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "strata/triggers.hpp"
+
 namespace strata::scheduler {
 namespace {
 
@@ -16,7 +18,7 @@ RepoRef repo_named(const std::string& full_name) {
 
 template <class Trigger>
 Result<ReviewRequest> review_from(const std::string& body, const char* action) {
-    auto m = decode<Trigger>(body);
+    auto m = decode_trigger<Trigger>(body);
     if (!m) return m.error();
     const auto& p = m->payload;
     return ReviewRequest{action,  repo_named(p.repository), p.deployment_id, p.root, p.user,
@@ -136,7 +138,7 @@ void RequestRouter::handle(const std::string& key, const std::string& body,
         return store_.record_job_state(cause, m->payload, finish);
     }
     if (key == TriggerUnlock::kType) {
-        auto m = decode<TriggerUnlock>(body);
+        auto m = decode_trigger<TriggerUnlock>(body);
         if (!m) return reject(m.error().message);
         UnlockRequest u{
             repo_named(m->payload.repository), "", {m->payload.root}, false, m->payload.user};

@@ -61,6 +61,9 @@ private:
         if (h.outcome == Handled::Outcome::DeadLetter) {
             log::error("dead-lettering message", {{"type", key}, {"error", h.error}},
                        h.correlation_id);
+            counter("strata_scheduler_messages_total", "messages handled, by type and outcome",
+                    {{"type", key}, {"status", "dead_lettered"}})
+                .inc();
             control->dead_letter(h.error);
             return done_one();
         }

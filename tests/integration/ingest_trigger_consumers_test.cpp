@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -141,6 +142,17 @@ TEST_F(IngestTriggerConsumersTest, PlannerAndSchedulerDeadLetterTriggersTheyCann
     auto metrics = http_get(planner_port, "/metrics");
     EXPECT_NE(metrics.find("strata_planner_invalid_triggers_total 3"), std::string::npos)
         << metrics;
+    // The scheduler counts what it dead-letters, by type.
+    auto scheduler_metrics = http_get(scheduler_port, "/metrics");
+    for (const auto& type : {"trigger.unlock", "trigger.confirm"}) {
+        bool counted = false;
+        std::istringstream lines(scheduler_metrics);
+        for (std::string line; std::getline(lines, line);)
+            counted |= line.starts_with("strata_scheduler_messages_total{") &&
+                       line.find("\"" + std::string(type) + "\"") != std::string::npos &&
+                       line.find("\"dead_lettered\"") != std::string::npos && line.ends_with(" 1");
+        EXPECT_TRUE(counted) << type << " not counted as dead-lettered:\n" << scheduler_metrics;
+    }
 }
 
 }  // namespace

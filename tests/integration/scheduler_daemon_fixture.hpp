@@ -3,73 +3,43 @@
 // reads what the scheduler publishes from the executors' and the notifier's queues.
 #pragma once
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "scheduler_harness.hpp"
 #include "strata/amqp.hpp"
 #include "strata/topology.hpp"
+#include "support/child_process.hpp"
 #include "support/test_servers.hpp"
-
-extern char** environ;
 
 namespace strata::scheduler::testing {
 
 using namespace std::chrono_literals;
+using strata::testing::ChildProcess;
 using strata::testing::run_until;
 using strata::testing::shared_amqp_url;
 using strata::testing::shared_redis_url;
 using strata::testing::unique_name;
 
-// strata-scheduler as a child process in its own process group; killed (SIGKILL) when
-// destroyed while running.
+// strata-scheduler as a child process in its own process group (tests/support); stderr goes
+// to /tmp/<redis prefix>.log. kill_now() kills it with SIGKILL; start() again restarts it with
+// the same settings. Killed when destroyed.
 class Daemon {
 public:
     explicit Daemon(std::map<std::string, std::string> env) : env_(std::move(env)) { start(); }
-    ~Daemon() { kill_now(); }
-    Daemon(const Daemon&) = delete;
-    Daemon& operator=(const Daemon&) = delete;
 
     void start() {
-        std::vector<std::string> vars;
-        for (char** e = environ; e && *e; ++e)
-            if (std::string(*e).rfind("STRATA_", 0) != 0) vars.emplace_back(*e);
-        for (const auto& [k, v] : env_) vars.push_back(k + "=" + v);
-        std::vector<char*> envp;
-        for (auto& v : vars) envp.push_back(v.data());
-        envp.push_back(nullptr);
-        std::string bin = std::string(STRATA_BINARY_DIR) + "/bin/strata-scheduler";
-        std::string log = "/tmp/" + env_["STRATA_REDIS_PREFIX"] + ".log";
-        pid_ = fork();
-        if (pid_ == 0) {
-            setpgid(0, 0);
-            int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-            if (fd >= 0) dup2(fd, 2);
-            char* argv[] = {bin.data(), nullptr};
-            execve(bin.c_str(), argv, envp.data());
-            _exit(127);
-        }
-        setpgid(pid_, pid_);
+        child_.emplace(
+            ChildProcess::daemon("scheduler", env_, "/tmp/" + env_.at("STRATA_REDIS_PREFIX")));
     }
-
-    void kill_now() {
-        if (pid_ <= 0) return;
-        ::kill(-pid_, SIGKILL);
-        int status = 0;
-        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-        }
-        pid_ = -1;
-    }
+    void kill_now() { child_.reset(); }
 
 private:
     std::map<std::string, std::string> env_;
-    pid_t pid_ = -1;
+    std::optional<ChildProcess> child_;
 };
 
 class SchedulerDaemonTest : public ::testing::Test {

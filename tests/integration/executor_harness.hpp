@@ -169,6 +169,19 @@ private:
     std::optional<int> exit_code_;
 };
 
+// Processes whose working directory is inside dir (terraform runs in the root's directory).
+inline int processes_in(const std::string& dir) {
+    int n = 0;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+        auto name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        auto cwd = fs::read_symlink(entry.path() / "cwd", ec);
+        if (!ec && cwd.string().rfind(dir, 0) == 0) ++n;
+    }
+    return n;
+}
+
 inline std::string fake_terraform() {
     return std::string(STRATA_SOURCE_DIR) + "/tools/fake-terraform";
 }
@@ -176,11 +189,11 @@ inline std::string fake_terraform() {
 // The scheduler's side of the protocol, on the test's own loop.
 class SchedulerSide {
 public:
-    SchedulerSide()
+    explicit SchedulerSide(const std::string& redis_url = testing::shared_redis_url())
         : exchange(testing::unique_name("exec")),
           prefix(testing::unique_name("exec")),
           amqp_(loop, make_options(exchange)),
-          redis_(loop, RedisOptions{testing::shared_redis_url()}) {
+          redis_(loop, RedisOptions{redis_url}) {
         amqp_.declare(topology::scheduler(), [this](const Delivery& d, auto control) {
             control->ack();
             if (d.routing_key != "job.state") return;

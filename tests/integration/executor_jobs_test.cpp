@@ -9,19 +9,6 @@
 namespace strata::executor_test {
 namespace {
 
-// Processes whose working directory is inside dir (terraform runs in the root's directory).
-int processes_in(const std::string& dir) {
-    int n = 0;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-        auto name = entry.path().filename().string();
-        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-        auto cwd = fs::read_symlink(entry.path() / "cwd", ec);
-        if (!ec && cwd.string().rfind(dir, 0) == 0) ++n;
-    }
-    return n;
-}
-
 std::vector<std::string> stream_lines(SchedulerSide& side, const std::string& deployment_id) {
     std::vector<std::string> lines;
     auto reply = side.redis({"XRANGE", side.prefix + ":log:" + deployment_id, "-", "+"});

@@ -5,13 +5,14 @@
 #  (a) overhead per job: a plan job of a root in a 10,000-file repository with a warm mirror,
 #      publish -> `planned`, minus the time of the terraform stand-in itself (a no-op script, timed
 #      on its own in the same run); baseline: `git worktree add` of the same revision from a warm
-#      bare clone, in the same run.
+#      bare clone, run right after each executor job (interleaved: this machine's load swings).
 #  (b) 200 deployments of independent roots (plan, then apply from the executor's own queue) with
 #      a stand-in whose plan takes 1 s, drained by 1 executor and by 4: both times and the
 #      speed-up (aim: at least 3.6x).
 #
 #   bench/executor.sh     STRATA_BIN (default build/bin) holds the binaries
-#   STRATA_BENCH_JOBS (default 20) jobs for (a); STRATA_BENCH_DEPLOYMENTS (default 200) for (b)
+#   STRATA_BENCH_JOBS (default 20) jobs for (a); STRATA_BENCH_DEPLOYMENTS (default 200) for (b);
+#   STRATA_BENCH_PARTS=a or =b runs one part only. (b) at 200 takes about 5 minutes.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="${STRATA_BIN:-$ROOT/build/bin}"
@@ -21,9 +22,16 @@ for b in "$DRIVER" "$BIN/strata-executor"; do
 done
 JOBS=${STRATA_BENCH_JOBS:-20}
 DEPLOYMENTS=${STRATA_BENCH_DEPLOYMENTS:-200}
+PARTS=${STRATA_BENCH_PARTS:-ab}  # "a", "b" or both
 SERVERS="$ROOT/tools/strata-servers"
 
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/strata-bench-executor.XXXXXX")
+# Everything (servers, mirrors, work dirs) in tmpfs by default: on a disk shared with other work
+# a 10,000-file checkout swings between 1 and 8 s from one run to the next, which would hide what
+# is measured. STRATA_BENCH_TMP=/tmp measures with the disk.
+BASE=${STRATA_BENCH_TMP:-/dev/shm}
+[[ -d $BASE && -w $BASE ]] || BASE=${TMPDIR:-/tmp}
+DIR=$(mktemp -d "$BASE/strata-bench-executor.XXXXXX")
+echo "executor.sh: working in $DIR"
 chmod 755 "$DIR"
 EXECUTORS=()
 cleanup() {
@@ -35,10 +43,8 @@ cleanup() {
     [[ -n ${STRATA_BENCH_KEEP:-} ]] || rm -rf "$DIR"
 }
 trap cleanup EXIT
-REDIS_PORT=$("$SERVERS" free-port)
-"$SERVERS" redis "$DIR/redis" "$REDIS_PORT" >/dev/null
-AMQP_PORT=$("$SERVERS" free-port)
-"$SERVERS" rabbitmq "$DIR/rabbitmq" "$AMQP_PORT" >/dev/null
+REDIS_PORT=$("$SERVERS" redis "$DIR/redis" auto)
+AMQP_PORT=$("$SERVERS" rabbitmq "$DIR/rabbitmq" auto)
 AMQP="amqp://guest:guest@127.0.0.1:$AMQP_PORT/"
 REDIS="redis://127.0.0.1:$REDIS_PORT"
 
@@ -99,6 +105,7 @@ stop_executors() {
 }
 
 # ---- (a) overhead per job, 10,000-file repository ---------------------------------------------
+if [[ $PARTS == *a* ]]; then
 BIG="$DIR/big"
 mkdir -p "$BIG/root"
 for ((d = 0; d < 100; d++)); do
@@ -112,11 +119,20 @@ git_in "$BIG" commit -qm "10,000 files"
 REV=$(git_in "$BIG" rev-parse HEAD)
 files=$(git_in "$BIG" ls-files | wc -l)
 
+# Baseline: git worktree add of the same revision from a warm bare clone, run by the driver right
+# after each executor job, so that both are measured under the same load.
+git clone -q --mirror "$BIG" "$DIR/big-mirror.git"
+git --git-dir="$DIR/big-mirror.git" worktree add -q --detach "$DIR/wt-warm" "$REV"  # warms it
 start_executor exec-a bench-a "$DIR/tf-noop"
-out=$(STRATA_BENCH_WORK_DIR="$DIR/exec-a/work" "$DRIVER" overhead "$AMQP" bench-a "$REDIS" bench-a "file://$BIG" "$REV" root "$JOBS")
+out=$(STRATA_BENCH_WORK_DIR="$DIR/exec-a/work" \
+    STRATA_BENCH_BASELINE="git --git-dir='$DIR/big-mirror.git' worktree add -q --detach '$DIR/wt-{i}' $REV" \
+    "$DRIVER" overhead "$AMQP" bench-a "$REDIS" bench-a "file://$BIG" "$REV" root "$JOBS")
 stop_executors
-mean=$(sed -n 's/.*mean_ms=\([0-9.]*\).*/\1/p' <<<"$out")
-median=$(sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p' <<<"$out")
+field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<" $out"; }
+mean=$(field mean_ms)
+median=$(field median_ms)
+wt_mean=$(field baseline_mean_ms)
+wt_median=$(field baseline_median_ms)
 
 # The stand-in's own time per job: init, plan, show, as the executor runs them.
 mkdir -p "$DIR/noop-cwd"
@@ -126,23 +142,19 @@ for ((i = 0; i < JOBS; i++)); do
 done
 noop=$(awk -v a="$t0" -v b="$(ms_now)" -v n="$JOBS" 'BEGIN { printf "%.1f", (b - a) / 1000 / n }')
 
-# Baseline: git worktree add of the same revision from a warm bare clone.
-git clone -q --mirror "$BIG" "$DIR/big-mirror.git"
-t0=$(ms_now)
-for ((i = 0; i < JOBS; i++)); do
-    git --git-dir="$DIR/big-mirror.git" worktree add -q --detach "$DIR/wt-$i" "$REV"
-done
-worktree=$(awk -v a="$t0" -v b="$(ms_now)" -v n="$JOBS" 'BEGIN { printf "%.1f", (b - a) / 1000 / n }')
-
-awk -v mean="$mean" -v median="$median" -v noop="$noop" -v wt="$worktree" -v files="$files" -v n="$JOBS" 'BEGIN {
+awk -v mean="$mean" -v median="$median" -v noop="$noop" -v wtm="$wt_mean" -v wtd="$wt_median" \
+    -v files="$files" -v n="$JOBS" 'BEGIN {
     printf "(a) executor, plan job of a %d-file repository, warm mirror (%d jobs): %.1f ms mean, %.1f ms median from job.run to planned\n", files, n, mean, median
     printf "    terraform stand-in (init, plan, show of a no-op script), timed alone:  %.1f ms\n", noop
-    printf "    executor overhead per job (everything but terraform):                 %.1f ms\n", mean - noop
-    printf "    baseline: git worktree add of the same revision, warm bare clone:      %.1f ms\n", wt
-    printf "    ratio overhead/baseline: %.2f\n", (mean - noop) / wt
+    printf "    executor overhead per job (everything but terraform):                 %.1f ms mean, %.1f ms median\n", mean - noop, median - noop
+    printf "    baseline: git worktree add of the same revision, warm bare clone,\n"
+    printf "    run after each job (same load):                                        %.1f ms mean, %.1f ms median\n", wtm, wtd
+    printf "    ratio overhead/baseline: %.2f (mean), %.2f (median)\n", (mean - noop) / wtm, (median - noop) / wtd
 }'
+fi
 
 # ---- (b) 200 deployments, 1 executor against 4 ---------------------------------------------
+[[ $PARTS == *b* ]] || exit 0
 SMALL="$DIR/small"
 for ((i = 1; i <= DEPLOYMENTS; i++)); do
     mkdir -p "$SMALL/r$i"

@@ -6,6 +6,10 @@
 //       not counted; each waits until the executor's work dir, $STRATA_BENCH_WORK_DIR, is empty
 //       again); prints the latency of each from publish to `planned`:
 //       "jobs=N mean_ms=... median_ms=... min_ms=..."
+//       With $STRATA_BENCH_BASELINE set, that shell command (every "{i}" replaced by the job's
+//       number) runs after each job and is timed too, so that both see the same machine load
+//       (a shared machine's load swings by several times within a minute):
+//       "... baseline_mean_ms=... baseline_median_ms=..."
 //   drain AMQP EXCHANGE REDIS PREFIX CLONE_URL REVISION ROOT_PREFIX M
 //       M deployments of roots ROOT_PREFIX1..M published at once: each deploy job planned, then
 //       its apply sent to the executor holding the plan; prints "deployments=M seconds=..." once
@@ -120,9 +124,31 @@ JobRun make_job(const std::string& dep, const std::string& kind, const std::stri
     return j;
 }
 
+struct Stats {
+    double mean = 0, median = 0, min = 0;
+};
+
+Stats stats_of(std::vector<double> ms) {
+    if (ms.empty()) return {};
+    std::sort(ms.begin(), ms.end());
+    double sum = 0;
+    for (double v : ms) sum += v;
+    return {sum / static_cast<double>(ms.size()), ms[ms.size() / 2], ms.front()};
+}
+
+// Runs the baseline command of job i; its time in ms, or a negative number when it failed.
+double run_baseline(std::string command, int i) {
+    for (auto at = command.find("{i}"); at != std::string::npos; at = command.find("{i}", at))
+        command.replace(at, 3, std::to_string(i));
+    auto start = Clock::now();
+    int rc = std::system(command.c_str());
+    double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    return rc == 0 ? ms : -1;
+}
+
 int overhead(Bench& b, const std::string& url, const std::string& rev, const std::string& root,
-             int n, const std::string& work_dir) {
-    std::vector<double> ms;
+             int n, const std::string& work_dir, const std::string& baseline) {
+    std::vector<double> ms, base_ms;
     for (int i = 0; i <= n; ++i) {
         auto job = make_job(new_uuid(), "plan", url, rev, root);
         bool planned = false;
@@ -139,12 +165,23 @@ int overhead(Bench& b, const std::string& url, const std::string& rev, const std
         // is timed on its own.
         b.run_until([&] { return work_dir.empty() || std::filesystem::is_empty(work_dir); },
                     std::chrono::seconds(60));
+        if (i > 0 && !baseline.empty()) {
+            double t = run_baseline(baseline, i);
+            if (t < 0) {
+                std::fprintf(stderr, "the baseline command failed: %s\n", baseline.c_str());
+                return 1;
+            }
+            base_ms.push_back(t);
+        }
     }
-    std::sort(ms.begin(), ms.end());
-    double sum = 0;
-    for (double v : ms) sum += v;
-    std::printf("jobs=%d mean_ms=%.1f median_ms=%.1f min_ms=%.1f\n", n, sum / n, ms[ms.size() / 2],
-                ms.front());
+    auto job = stats_of(ms);
+    std::printf("jobs=%d mean_ms=%.1f median_ms=%.1f min_ms=%.1f", n, job.mean, job.median,
+                job.min);
+    if (!base_ms.empty()) {
+        auto base = stats_of(base_ms);
+        std::printf(" baseline_mean_ms=%.1f baseline_median_ms=%.1f", base.mean, base.median);
+    }
+    std::printf("\n");
     return 0;
 }
 
@@ -192,9 +229,10 @@ int main(int argc, char** argv) {
     Bench b(argv[2], argv[3], argv[4], argv[5]);
     int n = std::atoi(argv[9]);
     const char* work_dir = std::getenv("STRATA_BENCH_WORK_DIR");  // the executor's, for overhead
-    int rc = mode == "overhead"
-                 ? overhead(b, argv[6], argv[7], argv[8], n, work_dir ? work_dir : "")
-                 : drain(b, argv[6], argv[7], argv[8], n);
+    const char* baseline = std::getenv("STRATA_BENCH_BASELINE");
+    int rc = mode == "overhead" ? overhead(b, argv[6], argv[7], argv[8], n,
+                                           work_dir ? work_dir : "", baseline ? baseline : "")
+                                : drain(b, argv[6], argv[7], argv[8], n);
     b.amqp.close(std::chrono::seconds(2));
     b.redis.close();
     b.loop.close();

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "plan_summary.hpp"
+#include "strata/config.hpp"
 #include "strata/log.hpp"
 
 namespace strata::executor {
@@ -17,6 +18,17 @@ std::string human(std::chrono::milliseconds d) {
     auto ms = d.count();
     if (ms % 1000 != 0) return std::to_string(ms) + "ms";
     return ms % 60'000 == 0 ? std::to_string(ms / 60'000) + "m" : std::to_string(ms / 1000) + "s";
+}
+
+// The root's apply timeout carried by the job (strata.yaml apply.timeout), else the executor's.
+Result<std::chrono::milliseconds> apply_timeout_of(const JobRun& job,
+                                                   std::chrono::milliseconds fallback) {
+    if (job.apply_timeout.empty()) return fallback;
+    auto t = parse_duration(job.apply_timeout);
+    if (!t || t->count() <= 0)
+        return make_error("the root's apply timeout '" + job.apply_timeout +
+                          "' is not a duration (like 45m); nothing was applied");
+    return *t;
 }
 
 }  // namespace
@@ -95,9 +107,11 @@ void JobRunner::apply(const JobRun& apply_job, Done done) {
     busy_ = true;
     applying_ = true;
     tail_.clear();
+    auto timeout = apply_timeout_of(apply_job, settings_->terraform.apply_timeout);
+    if (!timeout) return fail(timeout.error().message, false);
     report("applying");
     auto self = shared_from_this();
-    run_step("apply", apply_args(plan_file_), settings_->terraform.apply_timeout, [self](int code) {
+    run_step("apply", apply_args(plan_file_), *timeout, [self](int code) {
         if (code != 0)
             return self->fail("terraform apply failed (exit code " + std::to_string(code) + ")");
         self->report("succeeded");

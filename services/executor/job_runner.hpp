@@ -37,7 +37,8 @@ public:
 
     // The deploy or plan job given at construction.
     void plan(Done done);
-    // The apply job of the plan this runner holds (after plan() was Done).
+    // The apply job of the plan this runner holds (after plan() was Done). Its time limit is the
+    // job's apply_timeout (the root's, from strata.yaml) when set, else the executor's.
     void apply(const JobRun& apply_job, Done done);
     // Shutdown: ends a step that is not an apply (SIGTERM, then SIGKILL after the grace).
     void stop();

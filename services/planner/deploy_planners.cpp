@@ -43,6 +43,7 @@ void add_changes(Outcome& out, const Envelope& cause, const RepoRef& repo,
         DeployRequested request{
             repo, root_ref(*a.root), revision, ref,   rerun ? "manual" : "merge",
             user, a.upstream_roots,  rerun,    false, reason};
+        add_repo_settings(request, *a.root);
         out.messages.push_back(deploy_message(cause, std::move(request)));
     }
     for (const auto& root : changes.deleted) {
@@ -129,6 +130,7 @@ Outcome plan_check_run(RepoContext& ctx, const Message<CheckRunEvent>& m) {
                             "manual",   e.user,
                             {},         true,
                             false,      "re-run requested on GitHub"};
+    add_repo_settings(request, at->roots->roots()[*id]);
     out.messages.push_back(deploy_message(m.envelope, std::move(request)));
     out.summary = "rerun of " + root;
     return out;
@@ -205,6 +207,7 @@ Outcome plan_trigger(RepoContext& ctx, const Message<TriggerDeploy>& m, RepoRef 
                                 false,
                                 t.force,
                                 t.reason};
+        add_repo_settings(request, *a.root);
         out.messages.push_back(deploy_message(m.envelope, std::move(request)));
     }
     out.summary = std::to_string(changes.roots.size()) + " root(s) to deploy by hand";

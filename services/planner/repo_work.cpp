@@ -107,6 +107,13 @@ RootRef root_ref(const RootConfig& root) {
     return RootRef{root.name, root_name(root.dir), root.workspace, root.terraform_version};
 }
 
+void add_repo_settings(DeployRequested& request, const RootConfig& root) {
+    request.review_required = root.review.required.empty() ? "auto" : root.review.required;
+    request.reviewers = root.review.reviewers;
+    request.apply_enabled = root.apply.enabled;
+    request.apply_timeout = root.apply.timeout;
+}
+
 OutgoingMessage config_invalid(const Envelope& cause, const RepoRef& repo,
                                const std::string& revision, const std::vector<ConfigError>& errors,
                                long long pull_number) {

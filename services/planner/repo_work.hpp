@@ -61,6 +61,10 @@ Result<Analysis> roots_at(RepoContext& ctx, const std::string& commit);
 
 RootRef root_ref(const RootConfig& root);
 
+// Copies the root's review and apply settings (strata.yaml at the deployed revision) into a
+// deploy.requested; the scheduler enforces them (docs/scheduler.md, "Repository settings").
+void add_repo_settings(DeployRequested& request, const RootConfig& root);
+
 template <class T>
 OutgoingMessage outgoing(const Message<T>& m) {
     return {std::string(T::kType),     encode(m),          m.envelope.id,

@@ -95,6 +95,9 @@ void DeploymentStore::run(const std::string& name, const Cause& cause, std::stri
 void DeploymentStore::enqueue(const Cause& cause, const std::string& deployment_id,
                               const DeployRequested& r, const RootPolicy& policy,
                               TransitionCallback done) {
+    // The repository's settings combined with the operator's policy, recorded with the
+    // deployment by the script: later changes of either do not change a queued deployment.
+    auto effective = effective_policy(policy, r);
     json q = {{"id", deployment_id},
               {"root_key", root_key(r.repo.full_name, r.root.name)},
               {"repo_name", r.repo.full_name},
@@ -109,11 +112,15 @@ void DeploymentStore::enqueue(const Cause& cause, const std::string& deployment_
               {"force", r.force},
               {"request_reason", r.reason},
               {"upstream", r.upstream_roots},
-              {"approvers_required", policy.approvers_required},
-              {"allowed", json(policy.reviewers).dump()},
-              {"review_timeout_ms", millis(policy.review_timeout)},
-              {"expiry_ms", millis(policy.queue_expiry)},
-              {"coalesce", policy.coalesce_merges}};
+              {"approvers_required", effective.policy.approvers_required},
+              {"allowed", json(effective.policy.reviewers).dump()},
+              {"review_timeout_ms", millis(effective.policy.review_timeout)},
+              {"expiry_ms", millis(effective.policy.queue_expiry)},
+              {"coalesce", effective.policy.coalesce_merges},
+              {"review_mode", effective.review},
+              {"apply_enabled", effective.apply_enabled},
+              {"apply_timeout", effective.apply_timeout},
+              {"policy_note", effective.note}};
     run("enqueue", cause, q.dump(), "enqueueing deployment", std::move(done));
 }
 
@@ -243,6 +250,20 @@ void DeploymentStore::describe(const std::string& deployment_id,
                     if (!reply) return done(reply.error().context("describing deployment"));
                     done(parse_record(deployment_id, *reply));
                 });
+}
+
+void DeploymentStore::inflight(const std::string& repo, const std::vector<std::string>& roots,
+                               std::function<void(Result<std::vector<std::string>>)> done) {
+    if (roots.empty()) return done(std::vector<std::string>{});
+    std::vector<std::string> argv = {"MGET"};
+    for (const auto& root : roots)
+        argv.push_back(prefix_ + ":root:" + root_key(repo, root) + ":inflight");
+    redis_.command(std::move(argv), [done = std::move(done)](Result<RedisReply> reply) {
+        if (!reply) return done(reply.error().context("reading deployments in flight"));
+        std::vector<std::string> ids;
+        for (const auto& e : reply->elements) ids.push_back(e.is_nil() ? "" : e.str);
+        done(std::move(ids));
+    });
 }
 
 }  // namespace strata::scheduler

@@ -102,6 +102,9 @@ public:
 
     void describe(const std::string& deployment_id,
                   std::function<void(Result<DeploymentRecord>)> done);
+    // The id of the deployment in flight of each named root of repo ("" where none).
+    void inflight(const std::string& repo, const std::vector<std::string>& roots,
+                  std::function<void(Result<std::vector<std::string>>)> done);
 
 private:
     void run(const std::string& script, const Cause& cause, std::string argument,

@@ -146,6 +146,7 @@ RenderedEntry render_job(const Fields& e) {
     job.last_attempted_revision = str(e, "last_attempted");
     job.pull_number = number(e, "pull_number");
     job.attempt = static_cast<int>(std::max(1LL, number(e, "attempt")));
+    job.apply_timeout = str(e, "apply_timeout");
     auto id = derived_uuid("job|" + job.job_id + "|" + std::to_string(job.attempt));
     std::string dep = job.deployment_id, kind = job.kind;
     return {message(std::move(job), e, id, str(e, "routing")), "job", dep, kind};

@@ -47,7 +47,20 @@ void RequestRouter::review(const Cause& cause, ReviewRequest r, TransitionCallba
             auto listed = settings_.policies.for_root(r.repo.full_name, root).reviewers;
             reviewers.insert(reviewers.end(), listed.begin(), listed.end());
         }
-        return review_with_teams(cause, std::move(r), reviewers, std::move(done));
+        // And the lists the roots' deployments in flight recorded (the repository's reviewers
+        // combined in): unreadable, the policies' alone (the script then refuses doubtful teams).
+        auto repo = r.repo.full_name;
+        return store_.inflight(
+            repo, names,
+            [this, cause, r = std::move(r), reviewers = std::move(reviewers),
+             done = std::move(done)](Result<std::vector<std::string>> ids) mutable {
+                std::vector<std::string> found;
+                if (ids)
+                    for (auto& id : *ids)
+                        if (!id.empty()) found.push_back(std::move(id));
+                review_with_recorded(cause, std::move(r), std::move(reviewers), std::move(found),
+                                     std::move(done));
+            });
     }
     // The reviewers as the deployment recorded them when it was enqueued. Unreadable (no such
     // deployment, Redis down): no verdicts; the script refuses, or the review fails and retries.
@@ -68,6 +81,26 @@ void RequestRouter::review(const Cause& cause, ReviewRequest r, TransitionCallba
         }
         review_with_teams(cause, std::move(r), reviewers, std::move(done));
     });
+}
+
+void RequestRouter::review_with_recorded(const Cause& cause, ReviewRequest r,
+                                         std::vector<std::string> reviewers,
+                                         std::vector<std::string> ids, TransitionCallback done) {
+    if (ids.empty()) return review_with_teams(cause, std::move(r), reviewers, std::move(done));
+    auto id = std::move(ids.back());
+    ids.pop_back();
+    store_.describe(
+        id, [this, cause, r = std::move(r), reviewers = std::move(reviewers), ids = std::move(ids),
+             done = std::move(done)](Result<DeploymentRecord> d) mutable {
+            if (d) {
+                auto allowed = nlohmann::json::parse(d->fields["allowed"], nullptr, false);
+                if (allowed.is_array())
+                    for (const auto& who : allowed)
+                        if (who.is_string()) reviewers.push_back(who.get<std::string>());
+            }
+            review_with_recorded(cause, std::move(r), std::move(reviewers), std::move(ids),
+                                 std::move(done));
+        });
 }
 
 void RequestRouter::review_with_teams(const Cause& cause, ReviewRequest r,

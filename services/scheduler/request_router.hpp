@@ -29,7 +29,8 @@ struct Handled {
 
 // Reviews (Confirm/Reject) by a user not listed by login where the reviewers name teams: the
 // user's membership of those teams is asked of GitHub first (TeamMembership; the deployment's
-// reviewers as stored, read with describe, or the roots' policies), and the verdicts go into the
+// reviewers as stored, read with describe: by deployment id, or those of the deployments in
+// flight of the named roots with the roots' policies), and the verdicts go into the
 // review script, which alone decides. Without `teams` (nullptr) no team is ever checked, so a
 // team never admits anyone.
 class RequestRouter {
@@ -49,6 +50,10 @@ private:
     void review(const Cause& cause, ReviewRequest r, TransitionCallback done);
     void review_with_teams(const Cause& cause, ReviewRequest r,
                            const std::vector<std::string>& reviewers, TransitionCallback done);
+    // Adds the reviewers recorded by each deployment of ids (then reviews with teams).
+    void review_with_recorded(const Cause& cause, ReviewRequest r,
+                              std::vector<std::string> reviewers, std::vector<std::string> ids,
+                              TransitionCallback done);
 
     DeploymentStore& store_;
     const SchedulerSettings& settings_;

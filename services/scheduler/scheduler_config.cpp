@@ -79,10 +79,10 @@ Result<PolicyTable::Rule> PolicyTable::parse_rule(std::string_view line) {
             auto d = parse_duration(value);
             if (!d) return bad(d.error().message);
             (key == "review_timeout" ? rule.review_timeout : rule.queue_expiry) = *d;
-        } else if (key == "coalesce") {
+        } else if (key == "coalesce" || key == "allow_review_waiver") {
             auto b = parse_bool(value);
             if (!b) return bad(b.error().message);
-            rule.coalesce = *b;
+            (key == "coalesce" ? rule.coalesce : rule.allow_review_waiver) = *b;
         } else {
             return make_error("unknown key '" + std::string(key) + "'");
         }
@@ -104,7 +104,8 @@ Result<PolicyTable> PolicyTable::parse(std::string_view text, RootPolicy default
 
 RootPolicy PolicyTable::for_root(std::string_view repo, std::string_view root) const {
     RootPolicy p = defaults_;
-    bool approvers = false, reviewers = false, review = false, expiry = false, coalesce = false;
+    bool approvers = false, reviewers = false, review = false, expiry = false, coalesce = false,
+         waiver = false;
     for (const auto& r : rules_) {
         if (!glob_match(r.repo_glob, repo) || !glob_match(r.root_glob, root)) continue;
         if (r.approvers && !std::exchange(approvers, true)) p.approvers_required = *r.approvers;
@@ -112,8 +113,57 @@ RootPolicy PolicyTable::for_root(std::string_view repo, std::string_view root) c
         if (r.review_timeout && !std::exchange(review, true)) p.review_timeout = *r.review_timeout;
         if (r.queue_expiry && !std::exchange(expiry, true)) p.queue_expiry = *r.queue_expiry;
         if (r.coalesce && !std::exchange(coalesce, true)) p.coalesce_merges = *r.coalesce;
+        if (r.allow_review_waiver && !std::exchange(waiver, true))
+            p.allow_review_waiver = *r.allow_review_waiver;
     }
     return p;
+}
+
+namespace {
+
+bool same_login(std::string_view a, std::string_view b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](unsigned char x, unsigned char y) {
+        return std::tolower(x) == std::tolower(y);
+    });
+}
+
+}  // namespace
+
+EffectivePolicy effective_policy(const RootPolicy& operator_policy, const DeployRequested& r) {
+    EffectivePolicy e;
+    e.policy = operator_policy;
+    e.apply_enabled = r.apply_enabled;
+    e.apply_timeout = r.apply_timeout;
+    std::vector<std::string> notes;
+    if (r.review_required == "always") {
+        e.review = "always";
+    } else if (r.review_required == "never") {
+        if (operator_policy.allow_review_waiver)
+            e.review = "never";
+        else
+            notes.push_back(
+                "strata.yaml's review.required: never was ignored: the operator's policy for this "
+                "root does not allow waiving review");
+    }
+    if (!r.reviewers.empty()) {
+        if (operator_policy.reviewers.empty()) {
+            e.policy.reviewers = r.reviewers;
+        } else {
+            std::vector<std::string> both;
+            for (const auto& who : operator_policy.reviewers)
+                if (std::any_of(r.reviewers.begin(), r.reviewers.end(),
+                                [&](const std::string& w) { return same_login(w, who); }))
+                    both.push_back(who);
+            if (both.empty())
+                notes.push_back(
+                    "strata.yaml's review.reviewers names none of the operator's reviewers for "
+                    "this root; the operator's apply");
+            else
+                e.policy.reviewers = std::move(both);
+        }
+    }
+    for (const auto& n : notes) e.note += (e.note.empty() ? "" : "; ") + n;
+    return e;
 }
 
 bool PolicyTable::names_teams() const {
@@ -136,7 +186,8 @@ std::vector<OptionSpec> scheduler_option_specs() {
         {"queue_expiry", "7d", "a deployment queued this long is skipped (0: never)"},
         {"root_policies", "",
          "per-root review and queue rules: '<repo glob>||<root glob> key=value ...' per line "
-         "or ';' (keys: approvers, reviewers, review_timeout, queue_expiry, coalesce)"},
+         "or ';' (keys: approvers, reviewers, review_timeout, queue_expiry, coalesce, "
+         "allow_review_waiver)"},
         {"team_membership_cache", "60s",
          "how long a GitHub team membership answer (reviewers that are org/team) is reused"},
     };

@@ -12,7 +12,9 @@
 // team_membership.hpp), review_timeout (then review_timed_out; default option review_timeout),
 // queue_expiry (a queued deployment is skipped after it; 0 = never; default option
 // queue_expiry), coalesce (true: a new merge deploy supersedes the merge deploys still
-// waiting). For each key the first matching rule that sets it wins.
+// waiting), allow_review_waiver (true: a root's `review.required: never` in strata.yaml is
+// honoured; default false: ignored, see effective_policy). For each key the first matching rule
+// that sets it wins.
 #pragma once
 
 #include <chrono>
@@ -23,6 +25,7 @@
 
 #include "strata/config.hpp"
 #include "strata/github_auth.hpp"
+#include "strata/payloads.hpp"
 #include "strata/result.hpp"
 
 namespace strata::scheduler {
@@ -33,7 +36,28 @@ struct RootPolicy {
     std::chrono::milliseconds review_timeout{std::chrono::hours(24 * 7)};
     std::chrono::milliseconds queue_expiry{std::chrono::hours(24 * 7)};  // 0: never
     bool coalesce_merges = false;
+    bool allow_review_waiver = false;  // honour a repository's review.required: never
 };
+
+// What a deployment runs with: the operator's RootPolicy combined with the root's repository
+// settings (strata.yaml, carried by deploy.requested), the operator's policy being the floor:
+// anyone who can merge can edit strata.yaml, so the repository may tighten, never loosen.
+//   review "always": honoured (every deploy waits for review).
+//   review "never": honoured only when the operator's policy allows_review_waiver; else
+//     ignored ("auto") and note says so.
+//   reviewers: the operator lists some: the intersection with the repository's list when that
+//     list is given and the intersection is not empty (the repository narrows), else the
+//     operator's (note says so when the repository's list shared nobody with it); the operator
+//     lists none: the repository's list.
+//   apply_enabled / apply_timeout: the repository's (the operator sets neither).
+struct EffectivePolicy {
+    RootPolicy policy;            // reviewers as combined
+    std::string review = "auto";  // auto | always | never
+    bool apply_enabled = true;
+    std::string apply_timeout;  // "" = the executor's default
+    std::string note;           // repository settings that were not honoured, and why
+};
+EffectivePolicy effective_policy(const RootPolicy& operator_policy, const DeployRequested& r);
 
 class PolicyTable {
 public:
@@ -49,7 +73,7 @@ private:
         std::optional<int> approvers;
         std::optional<std::vector<std::string>> reviewers;
         std::optional<std::chrono::milliseconds> review_timeout, queue_expiry;
-        std::optional<bool> coalesce;
+        std::optional<bool> coalesce, allow_review_waiver;
     };
     static Result<Rule> parse_rule(std::string_view line);
     RootPolicy defaults_;

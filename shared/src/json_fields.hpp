@@ -74,6 +74,8 @@ public:
         return s;
     }
 
+    // Whether the object has the key (for fields that may be absent).
+    bool has(const char* key) const { return object_.is_object() && object_.contains(key); }
     std::string at(const char* key) const { return path_ + "." + key; }
     bool ok() const { return error_.empty(); }
     void fail(const std::string& where, const std::string& what) {

@@ -43,6 +43,7 @@ struct Reader {
     FieldReader& f;
 
     void operator()(const char* key, std::string& value, Rule rule = {}) {
+        if (rule.may_be_absent && !f.has(key)) return;
         value = f.str(key, !rule.required);
         if (!f.ok() || !rule.one_of) return;
         for (const auto& allowed : *rule.one_of)
@@ -55,8 +56,12 @@ struct Reader {
         if (v < INT32_MIN || v > INT32_MAX) f.fail(f.at(key), "out of range");
         value = static_cast<int>(v);
     }
-    void operator()(const char* key, bool& value, Rule = {}) { value = f.boolean(key); }
-    void operator()(const char* key, std::vector<std::string>& value, Rule = {}) {
+    void operator()(const char* key, bool& value, Rule rule = {}) {
+        if (rule.may_be_absent && !f.has(key)) return;
+        value = f.boolean(key);
+    }
+    void operator()(const char* key, std::vector<std::string>& value, Rule rule = {}) {
+        if (rule.may_be_absent && !f.has(key)) return;
         value = f.strings(key);
     }
     template <class T>

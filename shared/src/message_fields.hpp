@@ -13,9 +13,14 @@ namespace strata::detail {
 struct Rule {
     bool required = false;                             // strings: must not be empty
     const std::vector<std::string>* one_of = nullptr;  // strings: must be one of these
+    // May be absent (a field added to a version after the fact): the member keeps its default.
+    bool may_be_absent = false;
 };
 inline Rule required() { return {true, nullptr}; }
 inline Rule one_of(const std::vector<std::string>& values) { return {true, &values}; }
+inline Rule added(const std::vector<std::string>* values = nullptr) {
+    return {false, values, true};
+}
 
 inline const std::vector<std::string> kDeployTriggers = {"merge", "manual"};
 inline const std::vector<std::string> kPlanTriggers = {"pull_request", "comment", "merge_group"};
@@ -33,6 +38,7 @@ inline const std::vector<std::string> kDeploymentStates = {
 inline const std::vector<std::string> kCommentCommands = {"plan", "apply", "unlock", "confirm",
                                                           "reject"};
 inline const std::vector<std::string> kCheckRunActions = {"requested_action", "rerequested"};
+inline const std::vector<std::string> kReviewRequired = {"auto", "always", "never"};
 inline const std::vector<std::string> kRequests = {"deploy", "rerun",  "confirm",
                                                    "reject", "unlock", "plan"};
 
@@ -184,6 +190,11 @@ STRATA_FIELDS(DeployRequested) {
     v("rerun", p.rerun);
     v("force", p.force);
     v("reason", p.reason);
+    // Added later in version 1; absent: today's behaviour (the members' defaults).
+    v("review_required", p.review_required, added(&kReviewRequired));
+    v("reviewers", p.reviewers, added());
+    v("apply_enabled", p.apply_enabled, added());
+    v("apply_timeout", p.apply_timeout, added());
 }
 STRATA_FIELDS(PlanRequested) {
     v("repo", p.repo);
@@ -235,6 +246,7 @@ STRATA_FIELDS(JobRun) {
     v("last_attempted_revision", p.last_attempted_revision);
     v("pull_number", p.pull_number);
     v("attempt", p.attempt);
+    v("apply_timeout", p.apply_timeout, added());
 }
 STRATA_FIELDS(JobState) {
     v("job_id", p.job_id, required());

@@ -93,6 +93,31 @@ TEST_F(PlannerServiceTest, APushToTheDefaultBranchDeploysAffectedRootsUpstreamsF
     EXPECT_TRUE(planner().settled("event.push", "acked"));
 }
 
+TEST_F(PlannerServiceTest, DeployRequestsCarryTheRootsRepoSettingsAtTheDeployedRevision) {
+    std::string second = upstream.write("app/main.tf", "# changed\n")
+                             .write("strata.yaml", R"(version: 1
+roots:
+  - name: network
+    dir: network
+  - name: app
+    dir: app
+    depends_on: [network]
+    review: {required: always, reviewers: [alice, acme/sre]}
+    apply: {enabled: false, timeout: 45m}
+  - name: dns
+    dir: dns
+)")
+                             .commit();
+    planner().publish(push(first, second));
+    auto deploys = planner().received<DeployRequested>(1);
+    ASSERT_EQ(names(deploys), (Names{"app"}));
+    const auto& app = deploys[0].payload;
+    EXPECT_EQ(app.review_required, "always");
+    EXPECT_EQ(app.reviewers, (Names{"alice", "acme/sre"}));
+    EXPECT_FALSE(app.apply_enabled);
+    EXPECT_EQ(app.apply_timeout, "45m");
+}
+
 TEST_F(PlannerServiceTest, ARedeliveredPushPublishesTheSameMessageIds) {
     std::string second = upstream.write("app/main.tf", "# changed\n").commit();
     auto m = push(first, second);

@@ -131,6 +131,41 @@ TEST_F(SchedulerTeamsTest, ACommentConfirmByRootChecksTheTeamsOfThatRootsPolicy)
     EXPECT_EQ(membership_requests(), 2);
 }
 
+// A team named only in the repository's strata.yaml (review.reviewers, carried by
+// deploy.requested; the operator lists no reviewers): checked for a comment confirm by root name
+// too, from the list the deployment in flight recorded.
+class SchedulerRepoTeamsTest : public SchedulerTeamsTest {
+protected:
+    SchedulerRepoTeamsTest() { extra_env.erase("STRATA_ROOT_POLICIES"); }
+};
+
+TEST_F(SchedulerRepoTeamsTest, ACommentConfirmByRootChecksTheTeamsTheRepositoryNamed) {
+    auto request = deploy_request(rev(1), "manual");
+    request.reviewers = {"acme/sre"};
+    publish(request, "manual-repo");
+    auto id = StoreHarness::deployment_id("manual-repo");
+    auto job = wait_job(id, "deploy");
+    ASSERT_TRUE(job) << "no deploy job";
+    report(*job, "started");
+    report(*job, "planning", "none");
+    report(*job, "planned", "", changes(1));
+    ASSERT_TRUE(wait_state(id, "awaiting_review"));
+    CommentCommandEvent e;
+    e.repo = kRepo;
+    e.number = 12;
+    e.comment_id = 99;
+    e.command = "confirm";
+    e.args = {"network"};
+    e.user = "mallory";
+    publish(e, "comment-mallory");
+    auto refused = wait_refusal("mallory");
+    ASSERT_TRUE(refused);
+    EXPECT_NE(refused->reason.find("mallory may not review"), std::string::npos) << refused->reason;
+    e.user = "alice";
+    publish(e, "comment-alice");
+    ASSERT_TRUE(wait_job(id, "apply")) << "a member of the repository's team confirms by root";
+}
+
 class TeamMembershipClient : public ::testing::Test {
 protected:
     TeamVerdicts check(TeamMembership& client, std::vector<std::string> teams,

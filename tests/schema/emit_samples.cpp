@@ -292,6 +292,13 @@ void emit_all(Writer& w) {
     rerun.force = true;
     rerun.reason = "";
     w.write(make_message(rerun, Origin{"planner", new_uuid(), ""}));
+    // With the root's strata.yaml review and apply settings.
+    DeployRequested with_settings = merge;
+    with_settings.review_required = "always";
+    with_settings.reviewers = {"alice", "acme/sre"};
+    with_settings.apply_enabled = false;
+    with_settings.apply_timeout = "45m";
+    w.write(make_message(with_settings, Origin{"planner", new_uuid(), ""}));
 
     // plan.requested: a pull request (with a merge base) and a merge group (pull number 0).
     const Origin pr_origin{"planner", new_uuid(), new_uuid()};
@@ -391,7 +398,8 @@ void emit_all(Writer& w) {
                  .repo = repo(),
                  .root = root("app", "live/app"),
                  .revision = kAfter,
-                 .fencing_token = 18};
+                 .fencing_token = 18,
+                 .apply_timeout = "45m"};
     w.write(make_message(apply, from_scheduler));
     JobRun plan_only{.job_id = "job-7f3c",
                      .deployment_id = "plan-42-network",

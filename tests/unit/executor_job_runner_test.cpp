@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -204,6 +205,39 @@ TEST_F(Runner, PlanPastItsTimeoutIsStoppedAndFailed) {
         << states.back().detail;
     EXPECT_NE(states.back().detail.find("Interrupt received"), std::string::npos)
         << "terraform got SIGTERM first";
+}
+
+TEST_F(Runner, TheRootsApplyTimeoutReplacesTheExecutorsDefault) {
+    auto r = runner(job("slowapply"));  // its apply takes 1 s; the executor allows 60 min
+    ASSERT_EQ(plan(r), RunOutcome::Done);
+    auto apply = job("slowapply");
+    apply.apply_timeout = "300ms";
+    std::optional<RunOutcome> outcome;
+    r->apply(apply, [&](RunOutcome o) { outcome = o; });
+    ASSERT_TRUE(testing::run_until(
+        loop, [&] { return outcome.has_value(); }, 30s));
+    EXPECT_EQ(*outcome, RunOutcome::Failed);
+    EXPECT_NE(states.back().detail.find("terraform apply timed out after 300ms"), std::string::npos)
+        << states.back().detail;
+}
+
+TEST_F(Runner, AnApplyTimeoutThatIsNoDurationFailsBeforeApplying) {
+    auto r = runner(job("slowapply"));
+    ASSERT_EQ(plan(r), RunOutcome::Done);
+    auto apply = job("slowapply");
+    apply.apply_timeout = "soon";
+    std::optional<RunOutcome> outcome;
+    r->apply(apply, [&](RunOutcome o) { outcome = o; });
+    ASSERT_TRUE(testing::run_until(
+        loop, [&] { return outcome.has_value(); }, 10s));
+    EXPECT_EQ(*outcome, RunOutcome::Failed);
+    EXPECT_EQ(states.back().state, "failed");
+    EXPECT_NE(states.back().detail.find("apply timeout 'soon' is not a duration"),
+              std::string::npos)
+        << states.back().detail;
+    EXPECT_FALSE(output_has("apply -input=false")) << "terraform apply ran";
+    auto names = state_names();
+    EXPECT_EQ(std::find(names.begin(), names.end(), "applying"), names.end());
 }
 
 TEST_F(Runner, ShutdownStopsAPlanWithoutReportingIt) {

@@ -274,6 +274,52 @@ TEST(Messages, DeployRequestedRoundTrips) {
     EXPECT_EQ(m.payload.reason, "hotfix");
 }
 
+TEST(Messages, DeployRequestedCarriesTheRootsRepoSettings) {
+    auto p = deploy_requested();
+    p.review_required = "always";
+    p.reviewers = {"alice", "acme/sre"};
+    p.apply_enabled = false;
+    p.apply_timeout = "45m";
+    auto m = round_trip(p);
+    EXPECT_EQ(m.payload.review_required, "always");
+    EXPECT_EQ(m.payload.reviewers, (std::vector<std::string>{"alice", "acme/sre"}));
+    EXPECT_FALSE(m.payload.apply_enabled);
+    EXPECT_EQ(m.payload.apply_timeout, "45m");
+}
+
+// A deploy.requested of a planner that predates the repo settings decodes to today's behaviour.
+TEST(Messages, DeployRequestedWithoutRepoSettingsDecodesToTheDefaults) {
+    auto doc = encoded(deploy_requested());
+    for (const char* key : {"review_required", "reviewers", "apply_enabled", "apply_timeout"})
+        doc["payload"].erase(key);
+    auto r = decode<DeployRequested>(doc.dump());
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->payload.review_required, "auto");
+    EXPECT_TRUE(r->payload.reviewers.empty());
+    EXPECT_TRUE(r->payload.apply_enabled);
+    EXPECT_EQ(r->payload.apply_timeout, "");
+}
+
+TEST(Messages, DeployRequestedRefusesAnUnknownReviewRequired) {
+    auto doc = encoded(deploy_requested());
+    doc["payload"]["review_required"] = "sometimes";
+    auto r = decode<DeployRequested>(doc.dump());
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message,
+              "decoding deploy.requested: payload.review_required: unexpected value 'sometimes'");
+}
+
+TEST(Messages, JobRunCarriesTheApplyTimeout) {
+    auto p = job_run();
+    p.apply_timeout = "45m";
+    EXPECT_EQ(round_trip(p).payload.apply_timeout, "45m");
+    auto doc = encoded(job_run());
+    doc["payload"].erase("apply_timeout");
+    auto r = decode<JobRun>(doc.dump());
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->payload.apply_timeout, "");
+}
+
 TEST(Messages, JobRunRoundTrips) {
     auto p = job_run();
     auto m = round_trip(p);
@@ -844,13 +890,14 @@ TEST(Messages, EverySchemaListsExactlyTheEncodedFields) {
     expect_schema_lists_encoded_fields(trigger_unlock());
     expect_schema_lists_encoded_fields(trigger_confirm());
     expect_schema_lists_encoded_fields(trigger_reject());
-    expect_schema_lists_encoded_fields(deploy_requested());
+    expect_schema_lists_encoded_fields(
+        deploy_requested(), {"review_required", "reviewers", "apply_enabled", "apply_timeout"});
     expect_schema_lists_encoded_fields(plan_requested());
     expect_schema_lists_encoded_fields(plan_cancelled());
     expect_schema_lists_encoded_fields(config_invalid());
     expect_schema_lists_encoded_fields(root_deleted());
     expect_schema_lists_encoded_fields(request_refused());
-    expect_schema_lists_encoded_fields(job_run());
+    expect_schema_lists_encoded_fields(job_run(), {"apply_timeout"});
     expect_schema_lists_encoded_fields(JobState{"j", "d", 1, "e", "planned", "", plan(), ""},
                                        {"plan"});
     expect_schema_lists_encoded_fields(deployment_state(), {"plan"});

@@ -253,3 +253,53 @@ TEST(PlannerAtlantisYaml, ReportsEachProblemWithItsLine) {
 
 }  // namespace
 }  // namespace strata::planner
+
+// ---- what deploy.requested carries of a root's review and apply settings ----
+#include "repo_work.hpp"
+
+namespace strata::planner {
+namespace {
+
+TEST(PlannerRepoSettings, DeployRequestedCarriesTheRootsReviewAndApplySettings) {
+    auto parsed = parse_strata_yaml(R"(version: 1
+roots:
+  - name: app
+    dir: app
+    review:
+      required: always
+      reviewers: [alice, acme/sre]
+    apply:
+      enabled: false
+      timeout: 45m
+  - name: net
+    dir: net
+)");
+    ASSERT_TRUE(parsed.ok()) << describe(parsed.errors);
+    DeployRequested app, net;
+    add_repo_settings(app, parsed.config.roots[0]);
+    add_repo_settings(net, parsed.config.roots[1]);
+    EXPECT_EQ(app.review_required, "always");
+    EXPECT_EQ(app.reviewers, (std::vector<std::string>{"alice", "acme/sre"}));
+    EXPECT_FALSE(app.apply_enabled);
+    EXPECT_EQ(app.apply_timeout, "45m");
+    EXPECT_EQ(net.review_required, "auto");
+    EXPECT_TRUE(net.reviewers.empty());
+    EXPECT_TRUE(net.apply_enabled);
+    EXPECT_EQ(net.apply_timeout, "");
+}
+
+TEST(PlannerRepoSettings, AtlantisApprovedApplyRequirementIsReviewAlways) {
+    auto parsed = parse_atlantis_yaml(R"(version: 3
+projects:
+- name: billing
+  dir: billing
+  apply_requirements: [approved]
+)");
+    ASSERT_TRUE(parsed.ok()) << describe(parsed.errors);
+    DeployRequested r;
+    add_repo_settings(r, parsed.config.roots[0]);
+    EXPECT_EQ(r.review_required, "always");
+}
+
+}  // namespace
+}  // namespace strata::planner

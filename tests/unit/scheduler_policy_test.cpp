@@ -131,3 +131,96 @@ TEST(SchedulerSettings, NonsenseIsRefused) {
 
 }  // namespace
 }  // namespace strata::scheduler
+
+// ---- the operator's policy combined with the repository's strata.yaml settings ----
+namespace strata::scheduler {
+namespace {
+
+DeployRequested repo_says(const std::string& review, std::vector<std::string> reviewers = {}) {
+    DeployRequested r;
+    r.review_required = review;
+    r.reviewers = std::move(reviewers);
+    return r;
+}
+
+RootPolicy operator_lists(std::vector<std::string> reviewers, bool waiver = false) {
+    RootPolicy p;
+    p.reviewers = std::move(reviewers);
+    p.allow_review_waiver = waiver;
+    return p;
+}
+
+TEST(RepoPolicyMerge, AbsentRepoSettingsLeaveTheOperatorsPolicy) {
+    auto e = effective_policy(operator_lists({"alice"}), repo_says(""));
+    EXPECT_EQ(e.review, "auto");
+    EXPECT_EQ(e.policy.reviewers, (std::vector<std::string>{"alice"}));
+    EXPECT_TRUE(e.apply_enabled);
+    EXPECT_EQ(e.apply_timeout, "");
+    EXPECT_EQ(e.note, "");
+}
+
+TEST(RepoPolicyMerge, RepoAlwaysTightensAndIsAlwaysHonoured) {
+    EXPECT_EQ(effective_policy(operator_lists({}), repo_says("always")).review, "always");
+    EXPECT_EQ(effective_policy(operator_lists({}, true), repo_says("always")).review, "always");
+}
+
+TEST(RepoPolicyMerge, RepoNeverIsIgnoredWithoutTheOperatorsWaiver) {
+    auto e = effective_policy(operator_lists({}), repo_says("never"));
+    EXPECT_EQ(e.review, "auto");
+    EXPECT_EQ(e.note,
+              "strata.yaml's review.required: never was ignored: the operator's policy for this "
+              "root does not allow waiving review");
+}
+
+TEST(RepoPolicyMerge, RepoNeverIsHonouredWithTheOperatorsWaiver) {
+    auto e = effective_policy(operator_lists({}, true), repo_says("never"));
+    EXPECT_EQ(e.review, "never");
+    EXPECT_EQ(e.note, "");
+}
+
+TEST(RepoPolicyMerge, RepoReviewersOnlyNarrowTheOperatorsList) {
+    auto e = effective_policy(operator_lists({"alice", "Bob", "acme/sre"}),
+                              repo_says("auto", {"bob", "mallory", "acme/sre"}));
+    EXPECT_EQ(e.policy.reviewers, (std::vector<std::string>{"Bob", "acme/sre"}))
+        << "the intersection, as the operator spells it; mallory is not added";
+}
+
+TEST(RepoPolicyMerge, RepoReviewersSharingNobodyWithTheOperatorsLeaveTheOperatorsList) {
+    auto e = effective_policy(operator_lists({"alice"}), repo_says("auto", {"mallory"}));
+    EXPECT_EQ(e.policy.reviewers, (std::vector<std::string>{"alice"}));
+    EXPECT_NE(e.note.find("names none of the operator's reviewers"), std::string::npos);
+}
+
+TEST(RepoPolicyMerge, RepoReviewersApplyWhenTheOperatorListsNone) {
+    auto e = effective_policy(operator_lists({}), repo_says("auto", {"carol", "acme/sre"}));
+    EXPECT_EQ(e.policy.reviewers, (std::vector<std::string>{"carol", "acme/sre"}));
+}
+
+TEST(RepoPolicyMerge, ApplySettingsComeFromTheRepo) {
+    auto r = repo_says("auto");
+    r.apply_enabled = false;
+    r.apply_timeout = "45m";
+    auto e = effective_policy(RootPolicy{}, r);
+    EXPECT_FALSE(e.apply_enabled);
+    EXPECT_EQ(e.apply_timeout, "45m");
+}
+
+TEST(RepoPolicyMerge, TheOperatorsOtherKeysAreKept) {
+    RootPolicy p;
+    p.approvers_required = 2;
+    p.coalesce_merges = true;
+    auto e = effective_policy(p, repo_says("always", {"alice"}));
+    EXPECT_EQ(e.policy.approvers_required, 2);
+    EXPECT_TRUE(e.policy.coalesce_merges);
+}
+
+TEST(RepoPolicyMerge, AllowReviewWaiverIsARootPolicyKeyDefaultingToFalse) {
+    auto table = PolicyTable::parse("acme/infra||dev-*  allow_review_waiver=true", RootPolicy{});
+    ASSERT_TRUE(table.ok()) << table.error().message;
+    EXPECT_TRUE(table->for_root("acme/infra", "dev-app").allow_review_waiver);
+    EXPECT_FALSE(table->for_root("acme/infra", "prod-app").allow_review_waiver);
+    EXPECT_FALSE(PolicyTable::parse("*/*||*  allow_review_waiver=maybe", RootPolicy{}).ok());
+}
+
+}  // namespace
+}  // namespace strata::scheduler

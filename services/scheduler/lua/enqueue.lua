@@ -1,5 +1,6 @@
 -- deploy.requested: queue a deployment of one root. ARGV[5]: the request as JSON (fields in
--- deployment_store.cpp). Refuses a rerun of anything but the last attempted revision, and a
+-- deployment_store.cpp), with the settings it runs with (the operator's policy combined with the
+-- repository's, scheduler_config.hpp effective_policy): recorded here, never looked up again. Refuses a rerun of anything but the last attempted revision, and a
 -- manual deploy of a revision already waiting in the manual queue or in flight.
 local seen = replay()
 if seen then return seen end
@@ -39,7 +40,11 @@ redis.call('HSET', dk(id), 'kind', 'deploy', 'root_key', R, 'repo_name', q.repo_
            'upstream', cjson.encode(q.upstream), 'cid', CID, 'state', 'queued', 'phase', 'queue',
            'seq', 0, 'created_at', ms(NOW), 'fence', 0, 'attempt', 0, 'approvals', '[]',
            'approvers_required', q.approvers_required, 'allowed', q.allowed,
-           'review_timeout_ms', q.review_timeout_ms, 'pull_number', 0)
+           'review_timeout_ms', q.review_timeout_ms, 'pull_number', 0,
+           'review_mode', q.review_mode or 'auto',
+           'apply_enabled', q.apply_enabled == false and 0 or 1,
+           'apply_timeout', q.apply_timeout or '', 'policy_note', q.policy_note or '',
+           'reason', q.policy_note or '')
 
 -- Coalescing: a new merge item supersedes every merge item still waiting.
 if q.trigger == 'merge' and q.coalesce then

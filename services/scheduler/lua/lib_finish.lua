@@ -6,9 +6,14 @@
 -- still around is stale (docs/job-protocol.md).
 finish = function(id, state, reason, opts)
   local h = fields_of(id, 'kind', 'state', 'phase', 'root_key', 'trigger', 'revision',
-                      'repo_name', 'pull_number', 'executor', 'job_id', 'fence')
+                      'repo_name', 'pull_number', 'executor', 'job_id', 'fence', 'policy_note')
   if h.kind == nil or TERMINAL[h.state] then return end
   if opts.discard then discard_plan(id, h) end
+  -- The final state still says what of the repository's settings was not honoured.
+  local note = h.policy_note or ''
+  if note ~= '' and not string.find(reason or '', note, 1, true) then
+    reason = ((reason or '') ~= '' and (reason .. ' (' .. note .. ')')) or note
+  end
   set_fields(id, 'state', state, 'reason', reason or '', 'phase', 'done', 'finished_at', ms(NOW),
              'fence', 0, 'wait_reason', '')
   redis.call('ZREM', P .. ':timers:review', id)
@@ -74,6 +79,16 @@ local function after_plan(id, changes, executor)
     finish(id, 'succeeded', 'no changes', { attempted = true, discard = true })
     return
   end
+  -- strata.yaml apply.enabled: false: plan only. Not an attempt (nothing was applied).
+  if h.apply_enabled == '0' then
+    finish(id, 'skipped', 'apply is disabled for this root in strata.yaml (apply.enabled: ' ..
+           'false): planned, not applied', { discard = true })
+    return
+  end
+  -- review_mode (recorded at enqueue): auto = the rules below; always = every deploy waits;
+  -- never = none waits (the operator allowed the waiver), unless the order is unknown.
+  local mode = h.review_mode or 'auto'
+  local note = h.policy_note or ''
   local confirmed = h.confirmed_plan or ''
   if confirmed ~= '' then
     if confirmed == h.plan then
@@ -83,19 +98,23 @@ local function after_plan(id, changes, executor)
     end
     set_fields(id, 'confirmed_plan', '', 'approvals', '[]', 'approved_at', '')
     h.reason = 'the new plan differs from the one confirmed; review it again'
-  elseif h.trigger == 'manual' then
+  elseif mode == 'always' then
+    h.reason = 'strata.yaml requires a review of every deploy of this root ' ..
+        '(review.required: always)'
+  elseif h.trigger == 'manual' and mode ~= 'never' then
     h.reason = 'manually triggered deploys must be confirmed'
-  elseif h.revision_order == 'diverged' then
+  elseif h.revision_order == 'diverged' and mode ~= 'never' then
     h.reason = 'the revision diverged from the last attempted one (' ..
         short(h.last_attempted) .. ')'
   elseif (h.revision_order or '') == '' and (h.last_attempted or '') ~= '' then
     -- The executor's `planning` report (with the order) has not arrived: do not guess.
     h.reason = 'the revision order against ' .. short(h.last_attempted) .. ' is unknown'
   else
-    set_fields(id, 'reason', '')
+    set_fields(id, 'reason', note)
     start_apply(id, executor)
     return
   end
+  if note ~= '' then h.reason = h.reason .. ' (' .. note .. ')' end
   set_fields(id, 'state', 'awaiting_review', 'phase', 'review', 'reason', h.reason,
              'plan_lost', 0)
   local timeout = tonumber(h.review_timeout_ms) or 0

@@ -45,11 +45,11 @@ end
 -- queue of the executor holding the plan.
 local function emit_job(id, kind, job_id, fence, routing)
   local h = fields_of(id, 'attempt', 'repo', 'root', 'revision', 'last_attempted', 'pull_number',
-                      'cid')
+                      'cid', 'apply_timeout')
   emit({ 't', 'job', 'dep', id, 'kind', kind, 'job_id', job_id, 'fence', fence,
          'attempt', h.attempt or '1', 'routing', routing, 'repo', h.repo, 'root', h.root,
          'revision', h.revision, 'last_attempted', h.last_attempted or '',
-         'pull_number', h.pull_number or '0' }, h.cid)
+         'pull_number', h.pull_number or '0', 'apply_timeout', h.apply_timeout or '' }, h.cid)
 end
 
 -- Dispatches a deploy or plan job of id with a new fencing token (INCR per root).
@@ -143,7 +143,8 @@ local function dispatch(R)
     if redis.call('EXISTS', rk(R, 'inflight')) == 1 then return end
     local id, which = next_candidate(R)
     if not id then return end
-    local h = fields_of(id, 'upstream', 'repo_name', 'revision', 'root_key', 'wait_reason')
+    local h = fields_of(id, 'upstream', 'repo_name', 'revision', 'root_key', 'wait_reason',
+                        'policy_note')
     local verdict, why = upstream_gate(id, h)
     if verdict == 'wait' then
       if h.wait_reason ~= why then
@@ -158,7 +159,7 @@ local function dispatch(R)
     else
       redis.call('SET', rk(R, 'inflight'), id)
       redis.call('ZREM', P .. ':timers:expiry', id)
-      set_fields(id, 'reason', '')
+      set_fields(id, 'reason', h.policy_note or '')  -- what of strata.yaml was not honoured
       start_job(id)
       touch_waiting(R)
       return

@@ -43,6 +43,13 @@ struct DeployRequested {
     bool rerun = false;                       // a re-run of a check run or suite (manual)
     bool force = false;  // manual deploy asked to skip the revision-order check
     std::string reason;  // why a person asked for it
+    // The root's settings in the repository's config (strata.yaml review/apply, docs/
+    // repo-config.md) at this revision. The scheduler combines them with its own per-root policy,
+    // the operator's being the floor (docs/scheduler.md). Absent in older messages: the defaults.
+    std::string review_required = "auto";  // "auto" | "always" | "never"
+    std::vector<std::string> reviewers;    // logins or org/team; empty = no restriction
+    bool apply_enabled = true;             // false: plan only, never apply
+    std::string apply_timeout;             // "" = the executor's default; else "45m", "90s"...
 };
 
 // plan.requested: planner -> scheduler, one per root a pull request (or merge group) touches.
@@ -127,6 +134,9 @@ struct JobRun {
     std::string last_attempted_revision;  // "" when none; the executor reports the order
     long long pull_number = 0;
     int attempt = 1;
+    // The root's apply.timeout from strata.yaml ("" = the executor's default), e.g. "45m": the
+    // longest terraform apply may run. Carried by every job of a deployment.
+    std::string apply_timeout;
 };
 
 // job.state: executor -> scheduler, every step of a job. Carries the job's fencing token; the

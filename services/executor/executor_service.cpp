@@ -100,6 +100,16 @@ private:
             if (draining_) return control->requeue();  // handed back unstarted
             return take_plan_job(std::move(job), origin, std::move(control), from_work_queue);
         }
+        // Applies and discards name the executor holding the plan: they come by its own queue
+        // only. One on the shared queue would reach an executor that does not hold the plan.
+        if (from_work_queue && (job.kind == "apply" || job.kind == "discard")) {
+            auto reason = "a " + job.kind +
+                          " job came by the shared work queue; it is taken only from the queue "
+                          "of the executor holding the plan";
+            log::error("dead-lettering job",
+                       {{"job_id", job.job_id}, {"kind", job.kind}, {"reason", reason}});
+            return control->dead_letter(reason);
+        }
         if (draining_) return control->ack();  // held plans were handed back already
         if (job.kind == "apply") return take_apply_job(std::move(job), origin, std::move(control));
         if (job.kind == "discard") return discard(job, std::move(control));

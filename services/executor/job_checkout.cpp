@@ -71,6 +71,8 @@ Result<PreparedJob> prepare_job(MirrorCache& mirrors, const RunnerSettings& sett
     request.want = {job.revision};
     if (!job.last_attempted_revision.empty() && !is_zero_sha(job.last_attempted_revision))
         request.want.push_back(job.last_attempted_revision);
+    // A pull request's head may be on a fork: reachable through refs/pull/N/head only.
+    if (job.pull_number > 0) request.refspecs.push_back(pull_request_refspec(job.pull_number));
     std::string error;
     auto prepared = mirrors.prepare(request, [&](GitMirror& mirror) {
         if (!mirror.has_commit(job.revision)) {

@@ -11,11 +11,6 @@ MirrorRequest wanting(std::initializer_list<std::string> shas) {
     return r;
 }
 
-std::string pull_refspec(long long number) {
-    std::string ref = "refs/pull/" + std::to_string(number) + "/head";
-    return "+" + ref + ":" + ref;
-}
-
 }  // namespace
 
 std::string clone_url_for(const std::string& url_template, const std::string& repo) {
@@ -31,7 +26,7 @@ MirrorRequest fetch_request(const PushEvent& e) { return wanting({e.after, e.bef
 // The head of a pull request from a fork is only reachable through refs/pull/N/head.
 MirrorRequest fetch_request(const PullRequestEvent& e) {
     auto r = wanting({e.head_sha, e.base_sha});
-    r.refspecs.push_back(pull_refspec(e.number));
+    r.refspecs.push_back(pull_request_refspec(e.number));
     return r;
 }
 
@@ -39,7 +34,7 @@ MirrorRequest fetch_request(const PullRequestEvent& e) {
 MirrorRequest fetch_request(const CommentCommandEvent& e) {
     MirrorRequest r;
     r.refresh = true;
-    r.refspecs.push_back(pull_refspec(e.number));
+    r.refspecs.push_back(pull_request_refspec(e.number));
     return r;
 }
 

@@ -172,6 +172,11 @@ bool is_zero_sha(const std::string& sha) {
     return sha.empty() || sha.find_first_not_of('0') == std::string::npos;
 }
 
+std::string pull_request_refspec(long long number) {
+    std::string ref = "refs/pull/" + std::to_string(number) + "/head";
+    return "+" + ref + ":" + ref;
+}
+
 Result<GitMirror> GitMirror::open(const std::string& cache_dir, const std::string& repo,
                                   const std::string& url) {
     init_libgit2();

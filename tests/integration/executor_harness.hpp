@@ -182,6 +182,17 @@ inline int processes_in(const std::string& dir) {
     return n;
 }
 
+// SIGKILLs every process whose working directory is inside dir (what a test left running).
+inline void kill_processes_in(const std::string& dir) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+        auto name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        auto cwd = fs::read_symlink(entry.path() / "cwd", ec);
+        if (!ec && cwd.string().rfind(dir, 0) == 0) ::kill(std::stoi(name), SIGKILL);
+    }
+}
+
 inline std::string fake_terraform() {
     return std::string(STRATA_SOURCE_DIR) + "/tools/fake-terraform";
 }
@@ -224,13 +235,40 @@ public:
     void publish(const JobRun& job, const std::string& routing_key = "job.run") {
         auto id = derived_uuid("job|" + job.job_id + "|" + std::to_string(job.attempt));
         auto body = encode(make_message(job, Origin{"scheduler", "test-" + job.job_id, ""}, id));
+        publish_raw(routing_key, body, id);
+    }
+    // Any body, as a broken or hostile publisher would send it; confirmed by the broker.
+    void publish_raw(const std::string& routing_key, const std::string& body,
+                     const std::string& message_id) {
         std::optional<Result<void>> sent;
-        amqp_.publish({routing_key, body, id, "test-" + job.job_id, "application/json", {}},
+        amqp_.publish({routing_key, body, message_id, "test-" + message_id, "application/json", {}},
                       [&](Result<void> r) { sent = std::move(r); });
         if (!testing::run_until(
                 loop, [&] { return sent.has_value(); }, 10s) ||
             !*sent)
-            throw std::runtime_error("publishing job.run " + job.job_id);
+            throw std::runtime_error("publishing " + routing_key + " " + message_id);
+    }
+    // Takes one message off this exchange's queue `queue` ("executor.work.dlq", say) with
+    // amqp-get, polling until the deadline; its body, or nullopt.
+    std::optional<std::string> take_from_queue(const std::string& queue,
+                                               std::chrono::milliseconds deadline = 10s) {
+        auto url = testing::shared_amqp_url();
+        if (url.ends_with('/')) url.pop_back();
+        std::optional<std::string> body;
+        auto next = std::chrono::steady_clock::now();
+        testing::run_until(
+            loop,
+            [&] {
+                if (std::chrono::steady_clock::now() < next) return false;
+                next = std::chrono::steady_clock::now() + 200ms;
+                try {
+                    body = sh("amqp-get --url '" + url + "' -q '" + exchange + "." + queue + "'");
+                } catch (const std::runtime_error&) {  // empty: amqp-get exits non-zero
+                }
+                return body.has_value();
+            },
+            deadline);
+        return body;
     }
 
     RedisReply redis(std::vector<std::string> argv) {

@@ -1,6 +1,7 @@
 // The executor process at SIGTERM and after a restart: a plan in progress and held plans are
 // handed back (released), an apply runs to its end, jobs not started stay queued for another
-// executor, and the process exits 0. An apply of a plan lost in a restart is released unstarted.
+// executor, and the process exits 0; a second signal exits at once. An apply of a plan lost in a
+// restart is released unstarted, and the work dirs a killed executor left are swept at start-up.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -17,7 +18,9 @@ protected:
                      {"hang/main.tf", "\n"},
                      {"hang/.fake-terraform", "wait_file=/nonexistent\n"},
                      {"slowapply/main.tf", "\n"},
-                     {"slowapply/.fake-terraform", "changes=1\ndelay_apply=2\n"}});
+                     {"slowapply/.fake-terraform", "changes=1\ndelay_apply=2\n"},
+                     {"longapply/main.tf", "\n"},
+                     {"longapply/.fake-terraform", "changes=1\ndelay_apply=60\n"}});
         revision = repo.head();
     }
     JobRun job(const std::string& root, const std::string& kind = "deploy") {
@@ -68,6 +71,33 @@ TEST_F(ExecutorShutdown, ARunningApplyFinishesBeforeTheExecutorExits) {
     EXPECT_EQ(leases(), 0);
 }
 
+// The first signal starts a drain that waits for the apply; a second one ends the process at
+// once (exit 130). The apply's terraform, in its own process group, is left to finish: an apply
+// is never interrupted by Strata; its lease lapses and the scheduler times the deployment out.
+TEST_F(ExecutorShutdown, ASecondSignalDuringTheDrainExitsAtOnce) {
+    Executor executor(side, dir, "exec-s6");
+    ASSERT_TRUE(executor.wait_healthy());
+    auto deploy = job("longapply");
+    side.publish(deploy);
+    ASSERT_TRUE(side.wait_state(deploy.job_id, "planned")) << executor.process->log();
+    auto apply = follow_up(deploy, "apply");
+    side.publish(apply, "job.run.exec-s6");
+    ASSERT_TRUE(side.wait_state(apply.job_id, "applying"));
+
+    executor.process->signal(SIGTERM);
+    ASSERT_TRUE(testing::run_until(
+        side.loop,
+        [&] { return executor.process->log().find("\"msg\":\"stopping\"") != std::string::npos; },
+        10s))
+        << executor.process->log();
+    EXPECT_FALSE(executor.process->wait_exit(1s).has_value()) << "the drain did not wait";
+    executor.process->signal(SIGTERM);
+    EXPECT_EQ(executor.process->wait_exit(3s), 130) << executor.process->log();
+    EXPECT_FALSE(side.wait_state(apply.job_id, "succeeded", 500ms));
+    EXPECT_GT(processes_in(executor.work_dir), 0) << "the apply was interrupted";
+    kill_processes_in(executor.work_dir);
+}
+
 TEST_F(ExecutorShutdown, JobsNotStartedStayQueuedForAnotherExecutor) {
     Executor first(side, dir, "exec-s3");  // one job slot
     ASSERT_TRUE(first.wait_healthy());
@@ -99,9 +129,11 @@ TEST_F(ExecutorShutdown, ApplyOfAPlanLostInARestartIsReleasedUnstarted) {
         ASSERT_TRUE(side.wait_state(deploy.job_id, "planned")) << before.process->log();
         before.process->signal(SIGKILL);
         before.process->wait_exit(10s);
+        EXPECT_FALSE(fs::is_empty(before.work_dir)) << "the held plan's work dir is left behind";
     }
     Executor after(side, dir, "exec-s5");
     ASSERT_TRUE(after.wait_healthy());
+    EXPECT_TRUE(fs::is_empty(after.work_dir)) << "start-up did not sweep the old work dirs";
     auto apply = follow_up(deploy, "apply");
     side.publish(apply, "job.run.exec-s5");
     auto released = side.wait_state(apply.job_id, "released");

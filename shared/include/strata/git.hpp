@@ -98,6 +98,11 @@ private:
 
 bool is_zero_sha(const std::string& sha);
 
+// The refspec that fetches pull request `number`'s head into the mirror under the same name
+// ("+refs/pull/N/head:refs/pull/N/head"): the head of a pull request from a fork is reachable
+// through that ref only, never through a branch.
+std::string pull_request_refspec(long long number);
+
 // What a caller of MirrorCache::prepare needs from a mirror.
 struct MirrorRequest {
     std::string repo;                   // "acme/infra"

@@ -1,6 +1,7 @@
 // The five daemons as real processes (build/bin/strata-<name>): their command line (--help,
 // --version, --check-config, unknown flags), /healthz and /metrics once connected, a clean exit
-// on SIGTERM; and the scheduler riding out a RabbitMQ outage and a Redis outage.
+// on SIGTERM; and each of them riding out a RabbitMQ outage and a Redis outage, then doing its
+// work again.
 //
 // Children run in their own process group with stdout and stderr in files of a temporary
 // directory; a ChildProcess that is still running when it goes out of scope (a failed ASSERT)
@@ -13,6 +14,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -23,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "strata/crypto.hpp"
 #include "strata/daemon.hpp"
 #include "strata/http_client.hpp"
 #include "support/child_process.hpp"
@@ -311,57 +314,122 @@ std::string log_since(const ChildProcess& daemon, std::size_t from) {
     return all.size() > from ? all.substr(from) : "";
 }
 
-TEST(DaemonOutages, BrokerAndRedisOutagesAreSurvived) {
+// Runs a shell command; true when it exits 0.
+bool shell_ok(const std::string& command) {
+    return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+std::string tool_url(std::string url) {  // amqp-tools want no trailing slash
+    if (url.ends_with('/')) url.pop_back();
+    return url;
+}
+
+// A routing key each consuming daemon takes, and the queue it consumes it from.
+struct Consumed {
+    std::string routing_key, queue;
+};
+std::optional<Consumed> consumed_by(const std::string& name) {
+    if (name == "planner") return Consumed{"event.push", "planner"};
+    if (name == "scheduler") return Consumed{"deploy.requested", "scheduler"};
+    if (name == "executor") return Consumed{"job.run", "executor.work"};
+    if (name == "notifier") return Consumed{"deployment.state", "notifier"};
+    return std::nullopt;  // ingest consumes nothing: its work comes by HTTP
+}
+
+// Whether the daemon does its work again: ingest answers a signed webhook 202 (so the broker
+// confirmed its publish); a consumer takes a message off its queue again, seen as a body it
+// cannot decode arriving in the queue's dead-letter queue (nothing else moves it there).
+::testing::AssertionResult does_its_work(const std::string& name, int port,
+                                         const std::string& amqp_url, const std::string& exchange) {
+    if (name == "ingest") {
+        HttpClientRequest req;
+        req.method = "POST";
+        req.url = "http://127.0.0.1:" + std::to_string(port) + "/events";
+        req.body = R"({"zen":"Keep it logically awesome.","hook_id":7,)"
+                   R"("repository":{"full_name":"acme/infra"}})";
+        req.headers = {
+            {"Content-Type", "application/json"},
+            {"X-GitHub-Event", "ping"},
+            {"X-GitHub-Delivery", unique_name("delivery")},
+            {"X-Hub-Signature-256", "sha256=" + hmac_sha256_hex(kWebhookSecret, req.body)}};
+        auto resp = http_request_blocking(req);
+        if (!resp) return ::testing::AssertionFailure() << "POST /events: " << resp.error().message;
+        if (resp->status != 202)
+            return ::testing::AssertionFailure()
+                   << "POST /events answered " << resp->status << ": " << resp->body;
+        return ::testing::AssertionSuccess();
+    }
+    auto consumed = consumed_by(name);
+    auto url = tool_url(amqp_url);
+    if (!shell_ok("amqp-publish --url '" + url + "' -e '" + exchange + "' -r '" +
+                  consumed->routing_key + "' -p -b 'not a message'"))
+        return ::testing::AssertionFailure() << "amqp-publish to " << exchange << " failed";
+    auto dlq = exchange + "." + consumed->queue + ".dlq";
+    if (!poll_until([&] { return shell_ok("amqp-get --url '" + url + "' -q '" + dlq + "'"); }, 30s,
+                    200ms))
+        return ::testing::AssertionFailure() << "nothing reached " << dlq << " within 30 s";
+    return ::testing::AssertionSuccess();
+}
+
+class DaemonOutages : public DaemonCommandLine {};
+
+TEST_P(DaemonOutages, BrokerAndRedisOutagesAreLoggedReportedUnhealthyAndRiddenOut) {
     auto redis = testing::RedisServer::start();
     auto rabbit = testing::RabbitServer::start();
-    TempDir dir("strata-daemon-outage");
     int port = free_port();
-    auto env = connection_env(rabbit.url(), redis.url(), port);
-    ChildProcess scheduler({daemon_binary("scheduler")}, child_environment(env),
-                           dir / "scheduler.out", dir / "scheduler.err");
+    auto env = merged(connection_env(rabbit.url(), redis.url(), port), daemon_env(name, dir));
+    auto exchange = env["STRATA_AMQP_EXCHANGE"];
+    ChildProcess daemon({daemon_binary(name)}, child_environment(env), dir / "daemon.out",
+                        dir / "daemon.err");
 
     auto health = wait_for_health(port, 200, 30s);
-    ASSERT_EQ(health.status, 200) << health.body << "\n" << scheduler.err();
+    ASSERT_EQ(health.status, 200) << health.body << "\n" << daemon.err();
+    ASSERT_TRUE(does_its_work(name, port, rabbit.url(), exchange)) << daemon.err();
 
     // RabbitMQ goes away and comes back.
-    auto mark = scheduler.err().size();
+    auto mark = daemon.err().size();
     rabbit.stop();
     health = wait_for_health(port, 503, 30s);
     ASSERT_EQ(health.status, 503) << "still healthy with RabbitMQ stopped: " << health.body;
     EXPECT_NE(health.body.find("\"amqp\":false"), std::string::npos) << health.body;
     EXPECT_NE(health.body.find("\"status\":\"unhealthy\""), std::string::npos) << health.body;
     EXPECT_TRUE(poll_until(
-        [&] { return log_since(scheduler, mark).find("broker") != std::string::npos; }, 10s))
+        [&] { return log_since(daemon, mark).find("broker") != std::string::npos; }, 10s))
         << "the log does not mention the broker:\n"
-        << log_since(scheduler, mark);
+        << log_since(daemon, mark);
     rabbit.restart();
     health = wait_for_health(port, 200, 60s);
     ASSERT_EQ(health.status, 200) << "not healthy again after RabbitMQ came back: " << health.body
                                   << "\n"
-                                  << log_since(scheduler, mark);
-    EXPECT_TRUE(scheduler.running());
+                                  << log_since(daemon, mark);
+    EXPECT_TRUE(does_its_work(name, port, rabbit.url(), exchange)) << log_since(daemon, mark);
 
-    // Redis goes away and comes back.
-    mark = scheduler.err().size();
-    redis.stop();
-    health = wait_for_health(port, 503, 30s);
-    ASSERT_EQ(health.status, 503) << "still healthy with Redis stopped: " << health.body;
-    EXPECT_NE(health.body.find("\"redis\":false"), std::string::npos) << health.body;
-    EXPECT_TRUE(poll_until(
-        [&] { return log_since(scheduler, mark).find("redis") != std::string::npos; }, 10s))
-        << "the log does not mention redis:\n"
-        << log_since(scheduler, mark);
-    redis.restart();
-    health = wait_for_health(port, 200, 60s);
-    ASSERT_EQ(health.status, 200) << "not healthy again after Redis came back: " << health.body
-                                  << "\n"
-                                  << log_since(scheduler, mark);
+    // Redis goes away and comes back (the planner does not use it).
+    if (name != "planner") {
+        mark = daemon.err().size();
+        redis.stop();
+        health = wait_for_health(port, 503, 30s);
+        ASSERT_EQ(health.status, 503) << "still healthy with Redis stopped: " << health.body;
+        EXPECT_NE(health.body.find("\"redis\":false"), std::string::npos) << health.body;
+        EXPECT_TRUE(poll_until(
+            [&] { return log_since(daemon, mark).find("redis") != std::string::npos; }, 10s))
+            << "the log does not mention redis:\n"
+            << log_since(daemon, mark);
+        redis.restart();
+        health = wait_for_health(port, 200, 60s);
+        ASSERT_EQ(health.status, 200)
+            << "not healthy again after Redis came back: " << health.body << "\n"
+            << log_since(daemon, mark);
+        EXPECT_TRUE(does_its_work(name, port, rabbit.url(), exchange)) << log_since(daemon, mark);
+    }
 
-    scheduler.signal(SIGTERM);
-    auto code = scheduler.wait_exit(15s);
-    ASSERT_TRUE(code.has_value()) << "the scheduler still runs 15 s after SIGTERM";
-    EXPECT_EQ(*code, 0) << scheduler.err();
+    daemon.signal(SIGTERM);
+    auto code = daemon.wait_exit(15s);
+    ASSERT_TRUE(code.has_value()) << "strata-" << name << " still runs 15 s after SIGTERM";
+    EXPECT_EQ(*code, 0) << daemon.err();
 }
+
+INSTANTIATE_TEST_SUITE_P(EveryDaemon, DaemonOutages, ::testing::ValuesIn(kDaemons), daemon_name);
 
 }  // namespace
 }  // namespace strata

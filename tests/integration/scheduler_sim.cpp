@@ -223,7 +223,14 @@ void World::restart_scheduler() {
 void World::restart_redis() {
     if (!server_) return;
     ++stats_.redis_restarts;
-    last_op_ = "redis restart";
+    // Half of them a crash (SIGKILL, no shutdown): what the scheduler acknowledged must survive
+    // it, which the model test's Redis promises with appendfsync always (SetUpTestSuite).
+    bool crash = rng_() % 2 == 0;
+    last_op_ = crash ? "redis killed (SIGKILL) and restarted" : "redis restart";
+    if (crash) {
+        ++stats_.redis_crashes;
+        server_->kill_hard();
+    }
     server_->restart();
     // The client notices the old connection is gone on its next command, then reconnects.
     bool back = false;

@@ -26,7 +26,8 @@ struct SimMessage {
 };
 
 struct SimStats {
-    long long steps = 0, messages = 0, crashes = 0, scheduler_restarts = 0, redis_restarts = 0;
+    long long steps = 0, messages = 0, crashes = 0, scheduler_restarts = 0, redis_restarts = 0,
+              redis_crashes = 0;
     long long executor_deaths = 0, applies = 0, refused = 0, stale = 0;
     long long pauses = 0, zombie_reports = 0;   // executors frozen, late reports on resuming
     std::map<std::string, long long> outcomes;  // deployments by final state

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -53,8 +55,9 @@ int run_script(const std::vector<std::string>& args) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-std::string make_temp_dir(const std::string& prefix) {
-    std::filesystem::path base = std::filesystem::temp_directory_path();
+std::string make_temp_dir(const std::string& prefix, const std::string& base_dir) {
+    std::filesystem::path base =
+        base_dir.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(base_dir);
     std::string templ = (base / (prefix + "-XXXXXX")).string();
     if (mkdtemp(templ.data()) == nullptr) {
         throw std::system_error(errno, std::generic_category(), "creating " + templ);
@@ -84,8 +87,8 @@ int free_port() {
 
 // ---- TestServer ---------------------------------------------------------------------------
 
-TestServer::TestServer(std::string kind, std::string dir_prefix)
-    : kind_(std::move(kind)), dir_(make_temp_dir(dir_prefix)), port_(free_port()) {}
+TestServer::TestServer(std::string kind, std::string dir_prefix, const std::string& base_dir)
+    : kind_(std::move(kind)), dir_(make_temp_dir(dir_prefix, base_dir)), port_(free_port()) {}
 
 TestServer::TestServer(TestServer&& other) noexcept
     : kind_(std::move(other.kind_)),
@@ -135,17 +138,37 @@ void TestServer::restart() {
     start();
 }
 
-RedisServer::RedisServer() : TestServer("redis", "strata-redis") {}
+void TestServer::kill_hard() {
+    if (!running_) return;
+    if (kind_ != "redis") throw std::logic_error("kill_hard: only a redis test server");
+    std::ifstream in(dir_ + "/redis.pid");
+    pid_t pid = 0;
+    if (!(in >> pid) || pid <= 0) throw std::runtime_error("kill_hard: no pid in " + dir_);
+    ::kill(pid, SIGKILL);
+    // Not this process's child (the script's shell started it and exited): gone once no such
+    // process exists, or it is a zombie its new parent has yet to reap.
+    auto gone = [pid] {
+        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+        std::string pid_field, comm, state;
+        return ::kill(pid, 0) != 0 || !(stat >> pid_field >> comm >> state) || state == "Z";
+    };
+    for (int i = 0; i < 1000 && !gone(); ++i) ::usleep(2000);
+    run_script({"stop", dir_});  // forgets the dead server's pid files
+    running_ = false;
+}
 
-RedisServer RedisServer::start() {
-    RedisServer server;
+RedisServer::RedisServer(const std::string& base_dir)
+    : TestServer("redis", "strata-redis", base_dir) {}
+
+RedisServer RedisServer::start(const std::string& base_dir) {
+    RedisServer server(base_dir);
     server.TestServer::start();
     return server;
 }
 
 std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_string(port()); }
 
-RabbitServer::RabbitServer() : TestServer("rabbitmq", "strata-rabbitmq") {}
+RabbitServer::RabbitServer() : TestServer("rabbitmq", "strata-rabbitmq", "") {}
 
 RabbitServer RabbitServer::start() {
     RabbitServer server;

@@ -37,9 +37,13 @@ public:
     void stop();
     // Stops it if running and starts it again on the same port with the same directory.
     void restart();
+    // SIGKILLs the server process, as a crash or an OOM kill would (no shutdown, no final
+    // fsync), and waits until it is gone. restart() brings it back. Redis only.
+    void kill_hard();
 
 protected:
-    TestServer(std::string kind, std::string dir_prefix);
+    // base_dir: where its directory is made ("" = the temporary directory).
+    TestServer(std::string kind, std::string dir_prefix, const std::string& base_dir);
     void start();
 
 private:
@@ -53,11 +57,12 @@ private:
 
 class RedisServer : public TestServer {
 public:
-    static RedisServer start();
+    // Its data directory below base_dir ("" = the temporary directory).
+    static RedisServer start(const std::string& base_dir = "");
     std::string url() const;  // redis://127.0.0.1:PORT
 
 private:
-    RedisServer();
+    explicit RedisServer(const std::string& base_dir);
 };
 
 class RabbitServer : public TestServer {

@@ -100,6 +100,16 @@ Outcome plan_pull_request(RepoContext& ctx, const Message<PullRequestEvent>& m,
         out.summary = "head " + e.head_sha + " is gone (a newer push supersedes it)";
         return out;
     }
+    // A late delivery of an older head: the pull request's head has moved past it (its pull
+    // ref, fetched with this or an earlier event, descends from it), and the newer head's own
+    // event plans that. A pull ref that lags behind the event (GitHub moves it asynchronously)
+    // or was force-pushed away from it plans as usual.
+    auto pull_head = ctx.mirror.resolve("refs/pull/" + std::to_string(e.number) + "/head");
+    if (pull_head && *pull_head != e.head_sha && ctx.mirror.is_ancestor(e.head_sha, *pull_head)) {
+        out.summary = "head " + e.head_sha + " is outdated: the pull request moved on to " +
+                      *pull_head + "; not planned";
+        return out;
+    }
     auto base = base_of(ctx.mirror, e.head_sha, e.base_sha, e.base_ref);
     if (!base) return requeue(base.error().message);
     PlanTarget t{e.repo, e.head_sha, *base, e.head_ref, "pull_request", e.user, e.number};

@@ -248,6 +248,38 @@ TEST_F(PlannerServiceTest, APullRequestFromAForkIsPlannedAgainstItsMergeBase) {
     EXPECT_EQ(cancelled[0].payload.revision, "");
 }
 
+TEST_F(PlannerServiceTest, ALateDeliveryOfAnOlderPullRequestHeadPlansNothing) {
+    upstream.git("checkout -q -b feature");
+    std::string older = upstream.write("app/main.tf", "# one\n").commit();
+    std::string newer = upstream.write("dns/main.tf", "# two\n").commit();
+    upstream.git("checkout -q main");
+    upstream.git("update-ref refs/pull/21/head " + newer);
+    PullRequestEvent pr{repo(),    "synchronize", 21,    "main", first,
+                        "feature", newer,         false, false,  "bob"};
+    planner().publish(event(pr));
+    auto plans = planner().received<PlanRequested>(2);
+    EXPECT_EQ(names(plans), (Names{"dns", "app"}));
+
+    pr.head_sha = older;  // GitHub delivered the older push's event last
+    planner().publish(event(pr));
+    ASSERT_TRUE(planner().settled("event.pull_request", "acked", 2));
+    EXPECT_EQ(planner().count("plan.requested"), 2u) << "the outdated head was planned";
+}
+
+TEST_F(PlannerServiceTest, AHeadNewerThanThePullRefIsPlanned) {
+    upstream.git("checkout -q -b feature");
+    std::string older = upstream.write("app/main.tf", "# one\n").commit();
+    std::string newer = upstream.write("dns/main.tf", "# two\n").commit();
+    upstream.git("checkout -q main");
+    upstream.git("update-ref refs/pull/22/head " + older);  // GitHub has not moved it yet
+    PullRequestEvent pr{repo(),    "synchronize", 22,    "main", first,
+                        "feature", newer,         false, false,  "bob"};
+    planner().publish(event(pr));
+    auto plans = planner().received<PlanRequested>(2);
+    ASSERT_EQ(plans.size(), 2u);
+    EXPECT_EQ(plans[0].payload.revision, newer);
+}
+
 TEST_F(PlannerServiceTest, APlanCommentPlansThePullRequestsCurrentHead) {
     upstream.git("checkout -q -b feature");
     upstream.write("app/main.tf", "# one\n").commit();

@@ -135,6 +135,32 @@ TEST_F(ExecutorJobs, EmptyPlanIsReportedAndItsDiscardRemovesTheWorkDir) {
     EXPECT_EQ(terraform_calls().find(" apply "), std::string::npos);
 }
 
+// The live stream is capped (XADD MAXLEN ~: Redis trims whole nodes, so a little more may stay),
+// the stored log is not.
+TEST_F(ExecutorJobs, TheLiveLogStreamIsCappedWhileTheStoredLogKeepsEveryLine) {
+    repo.commit({{"chatty/main.tf", "\n"},
+                 {"chatty/.fake-terraform", "changes=1\nprogress=600\ntick=0\n"}});
+    revision = repo.head();
+    Executor executor(side, dir, "exec-cap", {{"STRATA_LIVE_LOG_MAX_LINES", "100"}});
+    ASSERT_TRUE(executor.wait_healthy());
+    auto plan = job("chatty", 1, "plan");
+    side.publish(plan);
+    ASSERT_TRUE(side.wait_state(plan.job_id, "planned")) << executor.process->log();
+    ASSERT_TRUE(testing::run_until(
+        side.loop,
+        [&] {
+            return stored_log(executor, plan.deployment_id).find("step 600 of 600") !=
+                   std::string::npos;
+        },
+        10s));
+    auto length = side.redis({"XLEN", side.prefix + ":log:" + plan.deployment_id}).integer;
+    EXPECT_GE(length, 100);
+    EXPECT_LT(length, 400) << "the live log stream was not capped";
+    auto stored = stored_log(executor, plan.deployment_id);
+    EXPECT_NE(stored.find("step 1 of 600"), std::string::npos);
+    EXPECT_NE(stored.find("step 600 of 600"), std::string::npos);
+}
+
 TEST_F(ExecutorJobs, TerraformErrorIsReportedFailedWithItsOutputAndNotRetried) {
     Executor executor(side, dir, "exec-c");
     ASSERT_TRUE(executor.wait_healthy());

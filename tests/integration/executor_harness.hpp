@@ -6,6 +6,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -403,6 +404,25 @@ public:
     std::string log_dir;
     int http_port;
     std::optional<Process> process;
+};
+
+// The ground most executor tests stand on: a temporary directory, a git repository in it (the
+// test commits its roots), and the scheduler's side of the protocol.
+class ExecutorTest : public ::testing::Test {
+protected:
+    // A job of root at `revision`, with the deployment's fence set as the scheduler would.
+    JobRun job(const std::string& root, long long fence = 1, const std::string& kind = "deploy") {
+        auto j = make_job(testing::unique_name("dep"), fence, repo, root, revision, kind);
+        side.set_fence(j.deployment_id, fence);
+        return j;
+    }
+    // Every terraform command the stand-in ran, a line each (FAKE_TERRAFORM_LOG).
+    std::string terraform_calls() { return read_file(dir / "terraform-calls.log"); }
+
+    TempDir dir{"strata-executor"};
+    GitRepo repo{dir / "infra"};
+    std::string revision;
+    SchedulerSide side;
 };
 
 }  // namespace strata::executor_test

@@ -37,7 +37,7 @@ bool contains(const std::vector<std::string>& lines, const std::string& text) {
     return false;
 }
 
-class ExecutorJobs : public ::testing::Test {
+class ExecutorJobs : public ExecutorTest {
 protected:
     void SetUp() override {
         repo.commit({{"app/main.tf", "resource \"null_resource\" \"a\" {}\n"},
@@ -48,19 +48,6 @@ protected:
                      {"broken/.fake-terraform", "fail=plan\n"}});
         revision = repo.head();
     }
-
-    JobRun job(const std::string& root, long long fence = 1, const std::string& kind = "deploy") {
-        auto j = make_job(testing::unique_name("dep"), fence, repo, root, revision, kind);
-        side.set_fence(j.deployment_id, fence);
-        return j;
-    }
-
-    std::string terraform_calls() { return read_file(dir / "terraform-calls.log"); }
-
-    TempDir dir{"strata-executor-jobs"};
-    GitRepo repo{dir / "infra"};
-    std::string revision;
-    SchedulerSide side;
 };
 
 TEST_F(ExecutorJobs, DeployIsLeasedPlannedHeldAndThenAppliedFromTheExecutorsOwnQueue) {

@@ -9,31 +9,18 @@
 namespace strata::executor_test {
 namespace {
 
-class ExecutorRouting : public ::testing::Test {
+class ExecutorRouting : public ExecutorTest {
 protected:
     void SetUp() override {
         revision = repo.commit({{"app/main.tf", "resource \"null_resource\" \"a\" {}\n"},
                                 {"app/.fake-terraform", "changes=1\n"}});
     }
-
-    JobRun job(const std::string& kind = "deploy") {
-        auto j = make_job(testing::unique_name("dep"), 1, repo, "app", revision, kind);
-        side.set_fence(j.deployment_id, 1);
-        return j;
-    }
-
-    std::string terraform_calls() { return read_file(dir / "terraform-calls.log"); }
-
-    TempDir dir{"strata-executor-routing"};
-    GitRepo repo{dir / "infra"};
-    std::string revision;
-    SchedulerSide side;
 };
 
 TEST_F(ExecutorRouting, AnApplyOnTheSharedWorkQueueIsDeadLetteredAndTheHeldPlanStaysHeld) {
     Executor executor(side, dir, "exec-r1");
     ASSERT_TRUE(executor.wait_healthy());
-    auto deploy = job();
+    auto deploy = job("app");
     side.publish(deploy);
     ASSERT_TRUE(side.wait_state(deploy.job_id, "planned")) << executor.process->log();
 
@@ -57,7 +44,7 @@ TEST_F(ExecutorRouting, TakingAnApplyNeverDeletesAPlanLeaseAnotherExecutorHolds)
     Executor executor(side, dir, "exec-r2");
     ASSERT_TRUE(executor.wait_healthy());
     // exec-r2 never planned this deployment; exec-other holds its plan.
-    auto deploy = job();
+    auto deploy = job("app");
     side.redis({"HSET", side.prefix + ":lease:" + deploy.job_id, "executor", "exec-other", "fence",
                 "1", "kind", "deploy"});
     auto apply = follow_up(deploy, "apply");
@@ -78,7 +65,7 @@ TEST_F(ExecutorRouting, AnUndecodableJobIsDeadLetteredWithItsReasonAndTheNextJob
     EXPECT_TRUE(side.take_from_queue("executor.work.dlq")) << executor.process->log();
     EXPECT_NE(executor.process->log().find("dead-lettering job"), std::string::npos);
 
-    auto plan = job("plan");
+    auto plan = job("app", 1, "plan");
     side.publish(plan);
     ASSERT_TRUE(side.wait_state(plan.job_id, "planned")) << executor.process->log();
     EXPECT_TRUE(executor.process->running());

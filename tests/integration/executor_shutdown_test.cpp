@@ -10,7 +10,7 @@
 namespace strata::executor_test {
 namespace {
 
-class ExecutorShutdown : public ::testing::Test {
+class ExecutorShutdown : public ExecutorTest {
 protected:
     void SetUp() override {
         repo.commit({{"app/main.tf", "\n"},
@@ -23,17 +23,18 @@ protected:
                      {"longapply/.fake-terraform", "changes=1\ndelay_apply=60\n"}});
         revision = repo.head();
     }
-    JobRun job(const std::string& root, const std::string& kind = "deploy") {
-        auto j = make_job(testing::unique_name("dep"), 1, repo, root, revision, kind);
-        side.set_fence(j.deployment_id, 1);
-        return j;
-    }
     long long leases() { return side.redis({"ZCARD", side.prefix + ":leases"}).integer; }
 
-    TempDir dir{"strata-executor-shutdown"};
-    GitRepo repo{dir / "infra"};
-    std::string revision;
-    SchedulerSide side;
+    // Plans root on executor and sends the apply to its own queue; the apply job, once applying.
+    JobRun apply_running(Executor& executor, const std::string& root) {
+        auto deploy = job(root);
+        side.publish(deploy);
+        EXPECT_TRUE(side.wait_state(deploy.job_id, "planned")) << executor.process->log();
+        auto apply = follow_up(deploy, "apply");
+        side.publish(apply, "job.run." + executor.id);
+        EXPECT_TRUE(side.wait_state(apply.job_id, "applying")) << executor.process->log();
+        return apply;
+    }
 };
 
 TEST_F(ExecutorShutdown, PlanInProgressAndHeldPlansAreReleasedAndTheExecutorExitsZero) {
@@ -57,12 +58,8 @@ TEST_F(ExecutorShutdown, PlanInProgressAndHeldPlansAreReleasedAndTheExecutorExit
 TEST_F(ExecutorShutdown, ARunningApplyFinishesBeforeTheExecutorExits) {
     Executor executor(side, dir, "exec-s2");
     ASSERT_TRUE(executor.wait_healthy());
-    auto deploy = job("slowapply");
-    side.publish(deploy);
-    ASSERT_TRUE(side.wait_state(deploy.job_id, "planned")) << executor.process->log();
-    auto apply = follow_up(deploy, "apply");
-    side.publish(apply, "job.run.exec-s2");
-    ASSERT_TRUE(side.wait_state(apply.job_id, "applying"));
+    auto apply = apply_running(executor, "slowapply");
+    ASSERT_FALSE(HasFailure());
 
     executor.process->signal(SIGTERM);
     EXPECT_TRUE(side.wait_state(apply.job_id, "succeeded", 20s)) << executor.process->log();
@@ -77,12 +74,8 @@ TEST_F(ExecutorShutdown, ARunningApplyFinishesBeforeTheExecutorExits) {
 TEST_F(ExecutorShutdown, ASecondSignalDuringTheDrainExitsAtOnce) {
     Executor executor(side, dir, "exec-s6");
     ASSERT_TRUE(executor.wait_healthy());
-    auto deploy = job("longapply");
-    side.publish(deploy);
-    ASSERT_TRUE(side.wait_state(deploy.job_id, "planned")) << executor.process->log();
-    auto apply = follow_up(deploy, "apply");
-    side.publish(apply, "job.run.exec-s6");
-    ASSERT_TRUE(side.wait_state(apply.job_id, "applying"));
+    auto apply = apply_running(executor, "longapply");
+    ASSERT_FALSE(HasFailure());
 
     executor.process->signal(SIGTERM);
     ASSERT_TRUE(testing::run_until(
@@ -104,7 +97,7 @@ TEST_F(ExecutorShutdown, JobsNotStartedStayQueuedForAnotherExecutor) {
     auto running = job("hang");
     side.publish(running);
     ASSERT_TRUE(side.wait_state(running.job_id, "planning"));
-    auto waiting = job("app", "plan");
+    auto waiting = job("app", 1, "plan");
     side.publish(waiting);
     side.settle(1s);
     ASSERT_TRUE(side.states_of(waiting.job_id).empty()) << "a second job started in one slot";

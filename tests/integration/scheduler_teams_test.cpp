@@ -37,6 +37,18 @@ protected:
         return id;
     }
 
+    // A `strata confirm network` comment by user on pull request 12 (confirms by root name).
+    void comment_confirm_network(const std::string& user) {
+        CommentCommandEvent e;
+        e.repo = kRepo;
+        e.number = 12;
+        e.comment_id = 99;
+        e.command = "confirm";
+        e.args = {"network"};
+        e.user = user;
+        publish(e, "comment-" + user);
+    }
+
     void confirm(const std::string& id, const std::string& user, const std::string& message_id) {
         CheckRunEvent e;
         e.repo = kRepo;
@@ -114,19 +126,11 @@ TEST_F(SchedulerTeamsTest, AGitHubOutageRefusesTheConfirmWithARetryableReasonAnd
 
 TEST_F(SchedulerTeamsTest, ACommentConfirmByRootChecksTheTeamsOfThatRootsPolicy) {
     auto id = awaiting_review();
-    CommentCommandEvent e;
-    e.repo = kRepo;
-    e.number = 12;
-    e.comment_id = 99;
-    e.command = "confirm";
-    e.args = {"network"};
-    e.user = "mallory";
-    publish(e, "comment-mallory");
+    comment_confirm_network("mallory");
     auto refused = wait_refusal("mallory");
     ASSERT_TRUE(refused);
     EXPECT_NE(refused->reason.find("mallory may not review"), std::string::npos) << refused->reason;
-    e.user = "alice";
-    publish(e, "comment-alice");
+    comment_confirm_network("alice");
     ASSERT_TRUE(wait_job(id, "apply")) << "a team member's comment confirm";
     EXPECT_EQ(membership_requests(), 2);
 }
@@ -150,19 +154,11 @@ TEST_F(SchedulerRepoTeamsTest, ACommentConfirmByRootChecksTheTeamsTheRepositoryN
     report(*job, "planning", "none");
     report(*job, "planned", "", changes(1));
     ASSERT_TRUE(wait_state(id, "awaiting_review"));
-    CommentCommandEvent e;
-    e.repo = kRepo;
-    e.number = 12;
-    e.comment_id = 99;
-    e.command = "confirm";
-    e.args = {"network"};
-    e.user = "mallory";
-    publish(e, "comment-mallory");
+    comment_confirm_network("mallory");
     auto refused = wait_refusal("mallory");
     ASSERT_TRUE(refused);
     EXPECT_NE(refused->reason.find("mallory may not review"), std::string::npos) << refused->reason;
-    e.user = "alice";
-    publish(e, "comment-alice");
+    comment_confirm_network("alice");
     ASSERT_TRUE(wait_job(id, "apply")) << "a member of the repository's team confirms by root";
 }
 

@@ -103,9 +103,10 @@ private:
         // Applies and discards name the executor holding the plan: they come by its own queue
         // only. One on the shared queue would reach an executor that does not hold the plan.
         if (from_work_queue && (job.kind == "apply" || job.kind == "discard")) {
-            auto reason = "a " + job.kind +
-                          " job came by the shared work queue; it is taken only from the queue "
-                          "of the executor holding the plan";
+            std::string reason = job.kind == "apply" ? "an apply" : "a discard";
+            reason +=
+                " job came by the shared work queue; it is taken only from the queue of the "
+                "executor holding the plan";
             log::error("dead-lettering job",
                        {{"job_id", job.job_id}, {"kind", job.kind}, {"reason", reason}});
             return control->dead_letter(reason);

@@ -53,15 +53,22 @@ Result<std::string> InstallationTokens::token(long long installation_id) {
         !body["token"].is_string())
         return make_error(what + ": GitHub answered " + std::to_string(response->status));
     std::string token = body["token"].get<std::string>();
+    // Redacted while in use: the token it replaces is unregistered, so that the list does not
+    // grow by one token an hour for as long as the planner runs.
     log::register_secret(token);
     auto expires = parse_expiry(body.value("expires_at", ""));
-    cache_[installation_id] = {token, expires - std::chrono::minutes(5)};
+    auto& cached = cache_[installation_id];
+    if (!cached.token.empty()) log::unregister_secret(cached.token);
+    cached = {token, expires - std::chrono::minutes(5)};
     return token;
 }
 
 void InstallationTokens::forget(long long installation_id) {
     std::lock_guard lock(mutex_);
-    cache_.erase(installation_id);
+    if (auto it = cache_.find(installation_id); it != cache_.end()) {
+        log::unregister_secret(it->second.token);
+        cache_.erase(it);
+    }
 }
 
 }  // namespace strata::planner

@@ -111,6 +111,12 @@ void register_secret(const std::string& value) {
     secrets.insert(at, value);
 }
 
+void unregister_secret(const std::string& value) {
+    std::unique_lock lock(state().mutex);
+    auto& secrets = state().secrets;
+    secrets.erase(std::remove(secrets.begin(), secrets.end(), value), secrets.end());
+}
+
 std::string redact(std::string text) {
     std::shared_lock lock(state().mutex);
     for (const auto& secret : state().secrets) {

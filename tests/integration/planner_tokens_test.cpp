@@ -8,6 +8,7 @@
 #include "installation_tokens.hpp"
 #include "notifier_support.hpp"
 #include "strata/jwt.hpp"
+#include "strata/log.hpp"
 
 namespace strata::planner {
 namespace {
@@ -82,6 +83,9 @@ TEST_F(PlannerInstallationTokens, ATokenWithinFiveMinutesOfItsExpiryIsReplaced) 
     ASSERT_TRUE(second) << second.error().message;
     EXPECT_NE(*first, *second);
     EXPECT_EQ(issued(), 2u);
+    // The token in use is masked in logs; the one it replaced is no longer kept for that.
+    EXPECT_EQ(log::redact(*second), "***");
+    EXPECT_EQ(log::redact(*first), *first);
 }
 
 TEST_F(PlannerInstallationTokens, AForgottenTokenIsReplacedOnNextUse) {

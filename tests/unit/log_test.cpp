@@ -74,6 +74,14 @@ TEST(Log, RedactMasksEveryOccurrence) {
     EXPECT_EQ(log::redact("nothing here"), "nothing here");
 }
 
+TEST(Log, AnUnregisteredSecretIsNoLongerMaskedAndTheOthersStillAre) {
+    log::register_secret("expired-token-logtest");
+    log::register_secret("current-token-logtest");
+    log::unregister_secret("expired-token-logtest");
+    EXPECT_EQ(log::redact("expired-token-logtest current-token-logtest"),
+              "expired-token-logtest ***");
+}
+
 TEST(Log, EmptySecretIsIgnored) {
     log::register_secret("");
     EXPECT_EQ(log::redact("unchanged text"), "unchanged text");

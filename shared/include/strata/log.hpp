@@ -32,6 +32,9 @@ void init(std::string service, std::string_view level);
 
 // Values that must never be written (tokens, secrets, passwords in URLs). Empty ones ignored.
 void register_secret(const std::string& value);
+// Forgets a registered value that no longer grants anything (an expired token once its
+// replacement is registered), so that the list stays as long as the secrets in use.
+void unregister_secret(const std::string& value);
 
 // Builds the line (exposed for tests).
 std::string format_line(Level level, std::string_view msg, std::string_view correlation_id,

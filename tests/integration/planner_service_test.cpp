@@ -8,6 +8,7 @@
 
 #include "planner_harness.hpp"
 #include "planner_repo.hpp"
+#include "support/git_daemon.hpp"
 
 namespace strata::planner {
 namespace {
@@ -231,7 +232,12 @@ TEST_F(PlannerServiceTest, APullRequestFromAForkIsPlannedAgainstItsMergeBase) {
     std::string moved_on = upstream.write("dns/main.tf", "# main moved on\n").commit();
     upstream.git("update-ref refs/pull/12/head " + head);
     upstream.git("branch -q -D fork");
-    PullRequestEvent pr{repo(), "opened", 12, "main", moved_on, "fork", head, false, false, "bob"};
+    // Served by git daemon: unlike file://, git:// sends only what the fetched refs reach, so
+    // the fork's head arrives only through refs/pull/12/head.
+    strata::testing::GitDaemon server(tmp.path());
+    auto served = repo();
+    served.clone_url = server.url("repos/acme/infra");
+    PullRequestEvent pr{served, "opened", 12, "main", moved_on, "fork", head, false, false, "bob"};
     planner().publish(event(pr));
     auto plans = planner().received<PlanRequested>(1);
     ASSERT_EQ(names(plans), (Names{"app"}));  // not dns: main's change is not the PR's

@@ -15,16 +15,22 @@ std::string hanging_root(GitRepo& repo) {
         {{"hang/main.tf", "\n"}, {"hang/.fake-terraform", "wait_file=/nonexistent\n"}});
 }
 
-// Publishes a deploy job of root "hang" and waits until its terraform runs.
-JobRun start_hanging_job(SchedulerSide& side, const Executor& executor, const GitRepo& repo,
-                         const std::string& revision) {
+// Publishes a deploy job of root "hang" and waits until its `terraform plan` runs (it then runs
+// until killed; `init` before it ends by itself, so a test must not take init's end for a kill).
+JobRun start_hanging_job(SchedulerSide& side, const Executor& executor, const TempDir& dir,
+                         const GitRepo& repo, const std::string& revision) {
     auto job = make_job(testing::unique_name("dep"), 1, repo, "hang", revision);
     side.set_fence(job.deployment_id, 1);
     side.publish(job);
     EXPECT_TRUE(side.wait_state(job.job_id, "planning"));
     EXPECT_TRUE(testing::run_until(
-        side.loop, [&] { return processes_in(executor.work_dir) > 0; }, 20s))
-        << "terraform never ran";
+        side.loop,
+        [&] {
+            return read_file(dir / "terraform-calls.log").find(" plan ") != std::string::npos &&
+                   processes_in(executor.work_dir) > 0;
+        },
+        20s))
+        << "terraform plan never ran";
     return job;
 }
 
@@ -35,7 +41,7 @@ TEST(ExecutorLease, LeaseTakenOverByAnotherExecutorKillsTerraformAtOnce) {
     SchedulerSide side;
     Executor executor(side, dir, "exec-l1");
     ASSERT_TRUE(executor.wait_healthy());
-    auto job = start_hanging_job(side, executor, repo, revision);
+    auto job = start_hanging_job(side, executor, dir, repo, revision);
 
     // The sweeper counted the lease lost and the job went to another executor, which holds it.
     side.redis({"HSET", side.prefix + ":lease:" + job.job_id, "executor", "exec-other"});
@@ -60,7 +66,7 @@ TEST(ExecutorLease, RedisOutOfReachForTheLeaseTimeoutCountsTheLeaseLost) {
     SchedulerSide side(redis.url());
     Executor executor(side, dir, "exec-l2", {{"STRATA_REDIS_URL", redis.url()}});
     ASSERT_TRUE(executor.wait_healthy());
-    auto job = start_hanging_job(side, executor, repo, revision);
+    auto job = start_hanging_job(side, executor, dir, repo, revision);
 
     // No renewal can succeed now; after lease_timeout (2 s here) the scheduler may have given
     // the job away, so the executor must assume it did.

@@ -386,42 +386,32 @@ TEST_P(DaemonOutages, BrokerAndRedisOutagesAreLoggedReportedUnhealthyAndRiddenOu
     ASSERT_EQ(health.status, 200) << health.body << "\n" << daemon.err();
     ASSERT_TRUE(does_its_work(name, port, rabbit.url(), exchange)) << daemon.err();
 
-    // RabbitMQ goes away and comes back.
-    auto mark = daemon.err().size();
-    rabbit.stop();
-    health = wait_for_health(port, 503, 30s);
-    ASSERT_EQ(health.status, 503) << "still healthy with RabbitMQ stopped: " << health.body;
-    EXPECT_NE(health.body.find("\"amqp\":false"), std::string::npos) << health.body;
-    EXPECT_NE(health.body.find("\"status\":\"unhealthy\""), std::string::npos) << health.body;
-    EXPECT_TRUE(poll_until(
-        [&] { return log_since(daemon, mark).find("broker") != std::string::npos; }, 10s))
-        << "the log does not mention the broker:\n"
-        << log_since(daemon, mark);
-    rabbit.restart();
-    health = wait_for_health(port, 200, 60s);
-    ASSERT_EQ(health.status, 200) << "not healthy again after RabbitMQ came back: " << health.body
-                                  << "\n"
-                                  << log_since(daemon, mark);
-    EXPECT_TRUE(does_its_work(name, port, rabbit.url(), exchange)) << log_since(daemon, mark);
-
-    // Redis goes away and comes back (the planner does not use it).
-    if (name != "planner") {
-        mark = daemon.err().size();
-        redis.stop();
-        health = wait_for_health(port, 503, 30s);
-        ASSERT_EQ(health.status, 503) << "still healthy with Redis stopped: " << health.body;
-        EXPECT_NE(health.body.find("\"redis\":false"), std::string::npos) << health.body;
+    // server goes away and comes back: the daemon logs it (the log names `word`), reports
+    // unhealthy (`"<key>":false` in /healthz), is healthy again once it is back, and works.
+    auto ride_out = [&](testing::TestServer& server, const std::string& key,
+                        const std::string& word) {
+        auto mark = daemon.err().size();
+        server.stop();
+        auto health = wait_for_health(port, 503, 30s);
+        ASSERT_EQ(health.status, 503)
+            << "still healthy with " << word << " stopped: " << health.body;
+        EXPECT_NE(health.body.find("\"" + key + "\":false"), std::string::npos) << health.body;
+        EXPECT_NE(health.body.find("\"status\":\"unhealthy\""), std::string::npos) << health.body;
         EXPECT_TRUE(poll_until(
-            [&] { return log_since(daemon, mark).find("redis") != std::string::npos; }, 10s))
-            << "the log does not mention redis:\n"
+            [&] { return log_since(daemon, mark).find(word) != std::string::npos; }, 10s))
+            << "the log does not mention " << word << ":\n"
             << log_since(daemon, mark);
-        redis.restart();
+        server.restart();
         health = wait_for_health(port, 200, 60s);
         ASSERT_EQ(health.status, 200)
-            << "not healthy again after Redis came back: " << health.body << "\n"
+            << "not healthy again after " << word << " came back: " << health.body << "\n"
             << log_since(daemon, mark);
         EXPECT_TRUE(does_its_work(name, port, rabbit.url(), exchange)) << log_since(daemon, mark);
-    }
+    };
+    ride_out(rabbit, "amqp", "broker");
+    if (HasFatalFailure()) return;
+    if (name != "planner") ride_out(redis, "redis", "redis");  // the planner does not use Redis
+    if (HasFatalFailure()) return;
 
     daemon.signal(SIGTERM);
     auto code = daemon.wait_exit(15s);

@@ -170,28 +170,25 @@ private:
     std::optional<int> exit_code_;
 };
 
-// Processes whose working directory is inside dir (terraform runs in the root's directory).
-inline int processes_in(const std::string& dir) {
-    int n = 0;
+// Pids of the processes whose working directory is inside dir (terraform runs in the root's
+// directory).
+inline std::vector<pid_t> pids_in(const std::string& dir) {
+    std::vector<pid_t> pids;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator("/proc", ec)) {
         auto name = entry.path().filename().string();
         if (name.find_first_not_of("0123456789") != std::string::npos) continue;
         auto cwd = fs::read_symlink(entry.path() / "cwd", ec);
-        if (!ec && cwd.string().rfind(dir, 0) == 0) ++n;
+        if (!ec && cwd.string().rfind(dir, 0) == 0) pids.push_back(std::stoi(name));
     }
-    return n;
+    return pids;
 }
+
+inline int processes_in(const std::string& dir) { return static_cast<int>(pids_in(dir).size()); }
 
 // SIGKILLs every process whose working directory is inside dir (what a test left running).
 inline void kill_processes_in(const std::string& dir) {
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-        auto name = entry.path().filename().string();
-        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-        auto cwd = fs::read_symlink(entry.path() / "cwd", ec);
-        if (!ec && cwd.string().rfind(dir, 0) == 0) ::kill(std::stoi(name), SIGKILL);
-    }
+    for (pid_t pid : pids_in(dir)) ::kill(pid, SIGKILL);
 }
 
 inline std::string fake_terraform() {
